@@ -1,0 +1,484 @@
+"""Fixtures: an app on a fresh real database per test, clients that behave like a browser,
+and a group with one user of every default role.
+
+Every test that uses ``app`` runs on SQLite, and again on PostgreSQL when
+``TIMETRACKER_TEST_DATABASE_URL`` is set (a schema of its own per test session).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import flask_migrate
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+from werkzeug.test import TestResponse
+
+from timetracker import clock, create_app, membership
+from timetracker.extensions import db
+from timetracker.mail.sender import EXTENSION
+from timetracker.models import Group, User
+
+PASSWORD = "correct horse"
+FAST_HASH = "pbkdf2:sha256:1000"
+DATABASE_URL_VARIABLE = "TIMETRACKER_TEST_DATABASE_URL"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+_CSRF_INPUT = re.compile(r'<input[^>]*name="(?:[\w-]+-)?csrf_token"[^>]*value="([^"]+)"')
+
+
+def base_config(**overrides: Any) -> dict[str, Any]:
+    """Return the configuration tests start from."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test secret key",
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "MAIL_TIMEOUT": 2,
+        "MAIL_POLL_INTERVAL": 0.05,
+        **overrides,
+    }
+
+
+# --- databases -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a SQLite file built once by the migrations; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    migrated = create_app(base_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"))
+    with migrated.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return path
+
+
+@dataclass(frozen=True)
+class PostgresSchema:
+    """A schema of its own in the test database, so parallel runs never meet."""
+
+    url: str
+    schema: str
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "SQLALCHEMY_DATABASE_URI": self.url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={self.schema}"}},
+        }
+
+
+def postgres_url() -> str:
+    """Return the test PostgreSQL address (tests needing it are deselected when it is unset)."""
+    return os.environ[DATABASE_URL_VARIABLE]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if os.environ.get(DATABASE_URL_VARIABLE):
+        return [f"PostgreSQL tests: on ({DATABASE_URL_VARIABLE} is set)"]
+    return [f"PostgreSQL tests: skipped, because {DATABASE_URL_VARIABLE} is not set"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the PostgreSQL variants when there is no test PostgreSQL (the header says so)."""
+    if os.environ.get(DATABASE_URL_VARIABLE):
+        return
+    skipped = [item for item in items if item.get_closest_marker("postgresql")]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+
+
+@pytest.fixture(scope="session")
+def new_postgres_schema() -> Iterator[Any]:
+    """Return a maker of fresh PostgreSQL schemas; all are dropped at the end of the session."""
+    url = postgres_url()
+    engine = create_engine(url)
+    made: list[str] = []
+
+    def make() -> PostgresSchema:
+        name = f"tt_test_{secrets.token_hex(6)}"
+        with engine.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {name}"))
+        made.append(name)
+        return PostgresSchema(url, name)
+
+    yield make
+    with engine.begin() as connection:
+        for name in made:
+            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated(new_postgres_schema: Any) -> PostgresSchema:
+    """Return a PostgreSQL schema built once by the migrations; tests empty it before use."""
+    schema = new_postgres_schema()
+    migrated = create_app(base_config(**schema.config()))
+    with migrated.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return schema
+
+
+POSTGRESQL = pytest.param("postgresql", marks=pytest.mark.postgresql)
+
+
+@pytest.fixture(params=["sqlite", POSTGRESQL])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """Return the configuration of an empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "timetracker.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    schema: PostgresSchema = request.getfixturevalue("postgres_migrated")
+    _empty_tables(schema)
+    return schema.config()
+
+
+def _empty_tables(schema: PostgresSchema) -> None:
+    engine = create_engine(schema.url, connect_args={"options": f"-csearch_path={schema.schema}"})
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+class AppClock:
+    """The app's clock under a test's control: real time moved by ``move``, or frozen."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+        self.frozen_at: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.frozen_at if self.frozen_at is not None else _real_now() + self.offset
+
+    def move(self, **delta: float) -> None:
+        if self.frozen_at is not None:
+            self.frozen_at += timedelta(**delta)
+        else:
+            self.offset += timedelta(**delta)
+
+    def freeze(self, at: datetime | None = None) -> None:
+        self.frozen_at = at or self.now()
+
+
+_real_now = clock.now
+
+
+@pytest.fixture
+def moving_clock(monkeypatch: pytest.MonkeyPatch) -> AppClock:
+    """Let the test move the app's clock forward; it keeps running (sender threads see it too)."""
+    test_clock = AppClock()
+    monkeypatch.setattr(clock, "now", test_clock.now)
+    return test_clock
+
+
+@pytest.fixture
+def frozen_clock(moving_clock: AppClock) -> AppClock:
+    """Stop the app's clock; the test moves it with ``move(minutes=10)``."""
+    moving_clock.freeze()
+    return moving_clock
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """Return a loopback port that nothing listens on (aiosmtpd cannot bind port 0 itself)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives.
+
+    Set ``refuse`` to an SMTP reply such as "550 5.1.1 Mailbox unavailable" to refuse
+    recipients instead.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.messages: list[EmailMessage] = []
+        self.refuse: str | None = None
+        self._arrived = threading.Condition()
+        self._controller = Controller(self, hostname="127.0.0.1", port=port)
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        with self._arrived:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def reset(self) -> None:
+        with self._arrived:
+            self.messages.clear()
+        self.refuse = None
+
+    def wait_for(self, count: int = 1, timeout: float = 10) -> list[EmailMessage]:
+        """Wait until ``count`` messages have arrived in all, and return them."""
+        with self._arrived:
+            arrived = self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+            assert arrived, f"expected {count} message(s), got {len(self.messages)}"
+            return list(self.messages)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """Return the messages sent to ``address`` so far."""
+        with self._arrived:
+            return [message for message in self.messages if message["To"] == address]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpSink]:
+    server = SmtpSink(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: SmtpSink) -> SmtpSink:
+    """Return the SMTP sink, empty and accepting."""
+    smtp_server.reset()
+    return smtp_server
+
+
+CODE_PATTERN = re.compile(r"^\s+(\d{6,10})\s*$", re.MULTILINE)
+
+
+def read_code(smtp: SmtpSink, address: str, *, nth: int = 1, timeout: float = 10) -> str:
+    """Wait for the ``nth`` code mailed to ``address`` and return the code."""
+    deadline = time.monotonic() + timeout
+    while True:
+        codes = [
+            CODE_PATTERN.search(message.get_body(("plain",)).get_content()).group(1)  # type: ignore[union-attr]
+            for message in smtp.to(address)
+            if message["Subject"] == "Time Tracker two-factor authentication code"
+        ]
+        if len(codes) >= nth:
+            return codes[nth - 1]
+        assert time.monotonic() < deadline, f"no code number {nth} for {address}"
+        time.sleep(0.02)
+
+
+# --- the app and its clients ----------------------------------------------------------------
+
+
+class BrowserClient(FlaskClient):
+    """A test client that submits forms with the CSRF token a browser would have."""
+
+    def csrf_token(self) -> str:
+        """Return this session's CSRF token, read from a page like a browser would."""
+        page = self.get("/login", follow_redirects=True)
+        match = _CSRF_INPUT.search(page.text)
+        assert match, "no CSRF token on the login or start page"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+        """POST ``data`` to ``url`` as a form, with the session's CSRF token."""
+        form = {"csrf_token": self.csrf_token(), **(data or {})}
+        return self.post(url, data=form, **kwargs)
+
+    def login(self, login: str, password: str = PASSWORD) -> TestResponse:
+        """Log in through the login form and return the response."""
+        return self.submit("/login", {"login": login, "password": password})
+
+
+@pytest.fixture
+def make_app(database: dict[str, Any], smtp_server: SmtpSink) -> Iterator[Any]:
+    """Return a maker of apps on this test's database, mailing to the SMTP sink."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port}
+        app = create_app(base_config(**{**database, **mail, **overrides}))
+        app.test_client_class = BrowserClient
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        stop_sender(app)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def stop_sender(app: Flask) -> None:
+    """Stop the app's mail sender thread, if it started."""
+    sender = app.extensions.get(EXTENSION)
+    if sender is not None:
+        sender.stop(timeout=10)
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    """Return the app on a fresh, migrated database."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> BrowserClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+@dataclass
+class People:
+    """A group "Acme" with one user per default role, and a second group "Other".
+
+    Logins: top, manager, comanager, supervisor, user, noemail (a User without email),
+    and other-top, other-user in the other group. Everyone's password is ``PASSWORD``.
+    """
+
+    app: Flask
+    ids: dict[str, int] = field(default_factory=dict)
+    group_id: int = 0
+    other_group_id: int = 0
+
+    def user(self, login: str) -> User:
+        """Return the user, loaded in the current app context."""
+        user = db.session.get(User, self.ids[login])
+        assert user is not None
+        return user
+
+    def require_group_2fa(self) -> None:
+        """Switch Acme's group two-factor authentication on."""
+        with self.app.app_context():
+            group = db.session.get(Group, self.group_id)
+            assert group is not None
+            group.two_factor_required = True
+            db.session.commit()
+
+    def role_id(self, role_name: str, group_id: int | None = None) -> int:
+        """Return the id of a role of Acme (or of ``group_id``) by name."""
+        group = db.session.get(Group, group_id or self.group_id)
+        assert group is not None
+        return next(role.id for role in group.roles if role.name == role_name)
+
+
+ACME_MEMBERS = (
+    ("manager", "Mia Manager", "Manager", "manager@example.com"),
+    ("comanager", "Carl Comanager", "Co-manager", "comanager@example.com"),
+    ("supervisor", "Sue Supervisor", "Supervisor", "supervisor@example.com"),
+    ("user", "Jane User", "User", "jane@example.com"),
+    ("noemail", "Nick Noemail", "User", None),
+)
+
+
+@pytest.fixture
+def people(app: Flask) -> People:
+    """Create the groups of ``People`` in the app's database."""
+    found = People(app)
+    with app.app_context():
+        top = _new_group("Acme", "top", "Tara Top")
+        found.group_id = top.group_id
+        found.ids["top"] = top.id
+        for login, name, role_name, email in ACME_MEMBERS:
+            user = _add(top.group, login, name, role_name, email)
+            found.ids[login] = user.id
+        other_top = _new_group("Other", "other-top", "Olga Other")
+        found.other_group_id = other_top.group_id
+        found.ids["other-top"] = other_top.id
+        found.ids["other-user"] = _add(other_top.group, "other-user", "Otto User", "User", None).id
+    return found
+
+
+def _new_group(name: str, login: str, manager_name: str) -> User:
+    new = membership.NewGroup(name, manager_name, login, PASSWORD, f"{login}@example.com")
+    return membership.create_group(new, via="test")
+
+
+def _add(group: Group, login: str, name: str, role_name: str, email: str | None) -> User:
+    role_id = next(role.id for role in group.roles if role.name == role_name)
+    details = membership.UserDetails(name, login, email, role_id, True, PASSWORD)
+    return membership.add_user(None, group, details)
+
+
+# --- the browser -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Drive Debian's Chromium; outside CI, skip browser tests when it is missing."""
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing (apt-get install -y chromium): browser test not run"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the app on a free loopback port in a thread and return its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+# --- what the database holds -------------------------------------------------------------------
+
+
+def audit_trail(app: Flask) -> list[tuple[str, str | None, str | None]]:
+    """Return the audit trail as (event, actor login, user login), oldest first."""
+    from timetracker.models import AuditEvent
+
+    with app.app_context():
+        rows = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
+        return [
+            (row.event, row.actor.login if row.actor else None, row.user.login if row.user else None)
+            for row in rows
+        ]

@@ -1,0 +1,328 @@
+"""The JSON sign-in API for mobile and desktop clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+
+from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, audit_trail, read_code
+from timetracker import clock
+from timetracker.extensions import db
+from timetracker.models import ApiToken, Authenticator
+from timetracker.security import encryption
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def api(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login(api: FlaskClient, who: str, password: str = PASSWORD) -> Any:
+    return api.post(f"{API}/auth/login", json={"login": who, "password": password})
+
+
+def token_for(api: FlaskClient, who: str) -> str:
+    response = login(api, who)
+    assert response.status_code == 200, response.json
+    return response.json["token"]
+
+
+def me(api: FlaskClient, token: str) -> Any:
+    return api.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def give_app(app: Flask, login_name: str) -> str:
+    """Give ``login_name`` a confirmed authenticator; return its secret."""
+    from timetracker.models import User
+
+    secret = pyotp.random_base32()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.login == login_name))
+        user.authenticator = Authenticator(
+            secret_encrypted=encryption.encrypt(secret), confirmed_at=clock.now()
+        )
+        db.session.commit()
+    return secret
+
+
+def assert_error(response: Any, status: int, code: str, message: str | None = None) -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    assert response.json["error"] == code
+    assert isinstance(response.json["message"], str) and response.json["message"]
+    if message is not None:
+        assert response.json["message"] == message
+
+
+# --- without a second factor --------------------------------------------------------------------
+
+
+def test_login_me_and_logout(app: Flask, api: FlaskClient, people: People) -> None:
+    response = login(api, "user")
+    assert response.status_code == 200
+    body = response.json
+    assert body["token_type"] == "Bearer" and body["token"].startswith("tt_") and body["expires_at"]
+    who = me(api, body["token"])
+    assert who.status_code == 200
+    assert who.json["user"] == {
+        "id": people.ids["user"],
+        "login": "user",
+        "name": "Jane User",
+        "email": "jane@example.com",
+    }
+    assert who.json["group"]["name"] == "Acme" and who.json["role"] == {"name": "User", "rank": 4}
+    assert who.json["rights"] == ["manage_own_settings", "track_own_time", "view_own_reports"]
+    assert ("login", "user", None) in audit_trail(app)
+    out = api.post(f"{API}/auth/logout", headers={"Authorization": f"Bearer {body['token']}"})
+    assert out.status_code == 204
+    assert_error(me(api, body["token"]), 401, "invalid_token")
+    assert audit_trail(app)[-1] == ("API token revoked", "user", None)
+
+
+def test_wrong_password(api: FlaskClient, people: People) -> None:
+    assert_error(login(api, "user", "wrong"), 401, "invalid_credentials", "Incorrect login or password.")
+    assert_error(login(api, "nobody"), 401, "invalid_credentials", "Incorrect login or password.")
+
+
+def test_tokens_are_stored_hashed(app: Flask, api: FlaskClient, people: People) -> None:
+    token = token_for(api, "user")
+    with app.app_context():
+        stored = repr(db.session.execute(text("SELECT * FROM api_tokens")).all())
+    assert token not in stored and token.removeprefix("tt_") not in stored
+
+
+def test_no_cookies_in_the_api(app: Flask, api: FlaskClient, people: People) -> None:
+    response = login(api, "user")
+    assert "Set-Cookie" not in response.headers
+    browser: BrowserClient = app.test_client()  # type: ignore[assignment]
+    browser.login("user")
+    assert_error(browser.get(f"{API}/me"), 401, "invalid_token")  # a browser session is no API login
+
+
+# --- tokens that stop working ---------------------------------------------------------------------------
+
+
+def test_expired_token(api: FlaskClient, people: People, frozen_clock: Any) -> None:
+    token = token_for(api, "user")
+    frozen_clock.move(days=29)
+    assert me(api, token).status_code == 200
+    frozen_clock.move(days=1, seconds=1)
+    assert_error(me(api, token), 401, "invalid_token")
+
+
+def test_token_lifetime_is_configurable(make_app: Any, people: People, frozen_clock: Any) -> None:
+    api = make_app(API_TOKEN_TTL=60).test_client()
+    token = token_for(api, "user")
+    frozen_clock.move(seconds=61)
+    assert me(api, token).status_code == 401
+
+
+def test_deactivation_revokes_tokens(app: Flask, api: FlaskClient, people: People) -> None:
+    token = token_for(api, "user")
+    manager: BrowserClient = app.test_client()  # type: ignore[assignment]
+    manager.login("manager")
+    with app.app_context():
+        role_id = people.role_id("User")
+    manager.submit(
+        f"/users/{people.ids['user']}/edit",
+        {"name": "Jane User", "login": "user", "email": "jane@example.com", "role_id": role_id},
+    )
+    assert_error(me(api, token), 401, "invalid_token")
+
+
+def test_password_change_revokes_tokens(app: Flask, api: FlaskClient, people: People) -> None:
+    token = token_for(api, "user")
+    browser: BrowserClient = app.test_client()  # type: ignore[assignment]
+    browser.login("user")
+    browser.submit(
+        "/profile/password",
+        {
+            "password-current_password": PASSWORD,
+            "password-new_password": "another password",
+            "password-confirm": "another password",
+        },
+    )
+    assert_error(me(api, token), 401, "invalid_token")
+
+
+def test_2fa_reset_revokes_tokens(app: Flask, api: FlaskClient, people: People) -> None:
+    secret = give_app(app, "user")
+    pending = login(api, "user").json["pending"]
+    token = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": pyotp.TOTP(secret).now()}).json[
+        "token"
+    ]
+    assert me(api, token).status_code == 200
+    app.test_cli_runner().invoke(args=["user", "reset-2fa", "user"])
+    assert_error(me(api, token), 401, "invalid_token")
+
+
+@pytest.mark.parametrize(
+    "header", ["", "Bearer", "Bearer ", "Basic dXNlcjpwdw==", "Bearer tt_not-a-token", "Token x"]
+)
+def test_bad_authorization_headers(api: FlaskClient, people: People, header: str) -> None:
+    response = api.get(f"{API}/me", headers={"Authorization": header} if header else {})
+    assert_error(response, 401, "invalid_token")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+# --- with an emailed code ------------------------------------------------------------------------------
+
+
+def test_emailed_code_login(app: Flask, api: FlaskClient, people: People, smtp: SmtpSink) -> None:
+    people.require_group_2fa()
+    response = login(api, "user")
+    assert response.status_code == 200
+    assert response.json["second_factor"] == "email" and "token" not in response.json
+    code = read_code(smtp, "jane@example.com")
+    pending = response.json["pending"]
+    assert_error(api.post(f"{API}/auth/2fa", json={"pending": pending, "code": code}), 400, "invalid_request")
+    done = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": code, "password": PASSWORD})
+    assert done.status_code == 200 and me(api, done.json["token"]).status_code == 200
+    assert_error(
+        api.post(f"{API}/auth/2fa", json={"pending": pending, "code": code, "password": PASSWORD}),
+        401,
+        "invalid_pending",
+    )
+
+
+def test_emailed_code_with_a_wrong_password(
+    app: Flask, api: FlaskClient, people: People, smtp: SmtpSink
+) -> None:
+    people.require_group_2fa()
+    pending = login(api, "user").json["pending"]
+    code = read_code(smtp, "jane@example.com")
+    response = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": code, "password": "wrong"})
+    assert_error(response, 401, "invalid_credentials")
+
+
+def test_no_email_is_a_4xx_with_the_message(
+    app: Flask, api: FlaskClient, people: People, smtp: SmtpSink
+) -> None:
+    people.require_group_2fa()
+    assert_error(login(api, "noemail"), 403, "no_email", "No email associated with this login.")
+    assert smtp.messages == []
+
+
+def test_top_manager_overrides_in_the_api_too(app: Flask, api: FlaskClient, people: People) -> None:
+    people.require_group_2fa()
+    assert "token" in login(api, "top").json
+    assert ("2FA override used", "top", None) in audit_trail(app)
+
+
+def test_wrong_codes_and_the_sixth_try(app: Flask, api: FlaskClient, people: People, smtp: SmtpSink) -> None:
+    people.require_group_2fa()
+    pending = login(api, "user").json["pending"]
+    code = read_code(smtp, "jane@example.com")
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(4):
+        response = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": wrong, "password": PASSWORD})
+        assert_error(response, 401, "invalid_code", "Invalid 2FA code.")
+    fifth = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": wrong, "password": PASSWORD})
+    assert_error(fifth, 401, "start_again")
+    sixth = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": code, "password": PASSWORD})
+    assert_error(sixth, 401, "invalid_pending")
+
+
+def test_a_browser_pending_login_is_not_an_api_one(app: Flask, api: FlaskClient, people: People) -> None:
+    people.require_group_2fa()
+    browser: BrowserClient = app.test_client()  # type: ignore[assignment]
+    browser.login("user")
+    with browser.session_transaction() as session:
+        browser_token = session["pending_login"]
+    response = api.post(
+        f"{API}/auth/2fa", json={"pending": browser_token, "code": "123456", "password": PASSWORD}
+    )
+    assert_error(response, 401, "invalid_pending")
+
+
+# --- with an authenticator ----------------------------------------------------------------------------------
+
+
+def test_authenticator_login(app: Flask, api: FlaskClient, people: People, smtp: SmtpSink) -> None:
+    secret = give_app(app, "user")
+    response = login(api, "user")
+    assert response.json["second_factor"] == "authenticator"
+    code = pyotp.TOTP(secret).now()
+    done = api.post(f"{API}/auth/2fa", json={"pending": response.json["pending"], "code": code})
+    assert done.status_code == 200 and "token" in done.json
+    again = api.post(f"{API}/auth/2fa", json={"pending": login(api, "user").json["pending"], "code": code})
+    assert_error(again, 401, "invalid_code")  # the same code works once
+    assert smtp.messages == []
+
+
+# --- bad requests -------------------------------------------------------------------------------------------
+
+
+BAD_BODIES = [
+    ("raw", "not json"),
+    ("raw", "{"),
+    ("raw", ""),
+    ("json", []),
+    ("json", "a string"),
+    ("json", 42),
+    ("json", None),
+    ("json", {}),
+    ("json", {"login": 1, "password": "x"}),
+    ("json", {"login": "user", "password": ["x"]}),
+    ("json", {"login": "user", "password": None}),
+    ("json", {"login": "", "password": "x"}),
+    ("json", {"login": "user", "password": "x" * 1001}),
+    ("json", {"login": {"$ne": None}, "password": "x"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "body"), BAD_BODIES)
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/2fa"])
+def test_malformed_bodies_get_400(api: FlaskClient, people: People, path: str, kind: str, body: Any) -> None:
+    if kind == "raw":
+        response = api.post(f"{API}{path}", data=body, content_type="application/json")
+    else:
+        response = api.post(f"{API}{path}", json=body)
+    assert_error(response, 400, "invalid_request")
+
+
+def test_form_bodies_get_400(api: FlaskClient, people: People) -> None:
+    assert_error(
+        api.post(f"{API}/auth/login", data={"login": "user", "password": PASSWORD}), 400, "invalid_request"
+    )
+
+
+def test_unknown_paths_and_methods_answer_json(api: FlaskClient) -> None:
+    assert_error(api.get(f"{API}/nothing-here"), 404, "not_found")
+    assert_error(api.get(f"{API}/auth/login"), 405, "method_not_allowed")
+
+
+def test_throttling_answers_json(api: FlaskClient, people: People) -> None:
+    for _ in range(10):
+        login(api, "user", "guess")
+    response = login(api, "user", "guess")
+    assert_error(response, 429, "rate_limited")
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_openapi_description(api: FlaskClient) -> None:
+    spec = api.get(f"{API}/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) == {"/auth/login", "/auth/2fa", "/me", "/auth/logout"}
+
+
+def test_api_tokens_table_is_clean_after_logout(app: Flask, api: FlaskClient, people: People) -> None:
+    token = token_for(api, "user")
+    api.post(f"{API}/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    with app.app_context():
+        row = db.session.scalar(select(ApiToken))
+        assert row is not None and row.revoked_at is not None
+
+
+def test_token_use_is_noted(app: Flask, api: FlaskClient, people: People) -> None:
+    token = token_for(api, "user")
+    me(api, token)
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken)).last_used_at is not None

@@ -1,0 +1,135 @@
+"""Walks through the pages in a real browser (Playwright driving Debian's Chromium)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD, People, SmtpSink, read_code
+
+pytestmark = pytest.mark.browser
+
+
+def test_register_add_a_user_log_out_and_log_in_as_them(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.get_by_role("link", name="Create group").click()
+
+    page.get_by_label("Group name").fill("Walkers")
+    page.get_by_label("Manager name").fill("Wendy Walker")
+    page.get_by_label("Login").fill("wendy")
+    page.get_by_label("Password", exact=True).fill("wendy's password")
+    page.get_by_label("Confirm password").fill("wendy's password")
+    page.get_by_label("Email (optional)").fill("wendy@example.com")
+    page.get_by_role("button", name="Create group").click()
+    expect(page.get_by_text("Your group Walkers is ready.")).to_be_visible()
+    expect(page.locator(".facts")).to_contain_text("Top manager")
+
+    page.get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Add user").click()
+    page.get_by_label("Name").fill("Walt Worker")
+    page.get_by_label("Login").fill("walt")
+    page.get_by_label("Password", exact=True).fill("walt's password")
+    page.get_by_label("Confirm password").fill("walt's password")
+    page.get_by_label("Email").fill("walt@example.com")
+    page.get_by_label("Role").select_option(label="User")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("User Walt Worker was added.")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("walt@example.com")
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.get_by_label("Login").fill("walt")
+    page.get_by_label("Password").fill("walt's password")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Hello, Walt Worker")).to_be_visible()
+    expect(page.locator(".facts")).to_contain_text("Walkers")
+    expect(page.get_by_role("link", name="Users")).to_have_count(0)
+
+
+def test_wrong_password_shows_the_generic_error(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Login").fill("nobody")
+    page.get_by_label("Password").fill("a guess")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_have_text("Incorrect login or password.")
+    expect(page.get_by_label("Password")).to_have_value("")
+
+
+def log_in(page: Page, base: str, login: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_manager_switches_on_2fa_and_a_user_logs_in_with_the_emailed_code(
+    page: Page, live_server: str, people: People, smtp: SmtpSink
+) -> None:
+    log_in(page, live_server, "manager")
+    page.get_by_role("link", name="Group").click()
+    page.get_by_role("link", name="Configure").click()
+    expect(page.get_by_role("heading", name="Advanced settings")).to_be_visible()
+    expect(page.locator("#preflight")).to_contain_text("Nick Noemail")
+    page.get_by_label("Two factor authentication").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Tick this box to switch two-factor authentication on anyway.")).to_be_visible()
+    page.get_by_label("Two factor authentication").check()
+    page.get_by_label("Switch it on anyway").check()
+    page.get_by_role("button", name="Save").click()
+    expect(
+        page.get_by_text("These users cannot log in until they have an email: Nick Noemail.")
+    ).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, live_server, "user")
+    expect(page.get_by_role("heading", name="Two Factor Authentication")).to_be_visible()
+    expect(page.get_by_text("Check your email for 2FA code and enter it here.")).to_be_visible()
+    expect(page.get_by_label("Login")).to_have_value("user")
+    expect(page.frame_locator("iframe.delivery").get_by_text("The code was sent.")).to_be_visible()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("2FA code").fill(read_code(smtp, "jane@example.com"))
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Hello, Jane User")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, live_server, "noemail")
+    expect(page.get_by_role("alert")).to_have_text("No email associated with this login.")
+
+    log_in(page, live_server, "top")
+    expect(page.get_by_role("heading", name="Hello, Tara Top")).to_be_visible()
+
+
+def test_user_enables_an_authenticator_and_logs_in_with_it_then_with_a_recovery_code(
+    page: Page, live_server: str, people: People, smtp: SmtpSink
+) -> None:
+    log_in(page, live_server, "user")
+    page.get_by_role("link", name="Profile").click()
+    page.get_by_role("link", name="Security").click()
+    page.get_by_role("link", name="Enable Two Factor Authentication").click()
+    expect(page.locator("svg").first).to_be_visible()
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    recovery_codes = page.locator("ol.codes code").all_inner_texts()
+    assert len(recovery_codes) == 10
+    page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Enable").click()
+    expect(page.get_by_text("Two-factor authentication is on")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, live_server, "user")
+    expect(page.get_by_label("Authentication code")).to_be_visible()
+    expect(page.get_by_label("Password")).to_have_count(0)
+    page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).at(time.time() + 30))
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Hello, Jane User")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, live_server, "user")
+    page.get_by_role("link", name="Need help?").click()
+    page.get_by_label("Recovery code").fill(recovery_codes[0])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Hello, Jane User")).to_be_visible()

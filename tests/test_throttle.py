@@ -1,0 +1,197 @@
+"""Throttling of the password step, the code step and resends (429 with a time to try again)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import types
+from typing import Any
+
+import limits.storage.memory
+import limits.strategies
+import pytest
+from flask import Flask
+
+from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, read_code
+
+REDIS_URL_VARIABLE = "TIMETRACKER_TEST_REDIS_URL"
+
+
+@pytest.fixture
+def limiter_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Let a test move the time the in-memory rate limits see."""
+
+    class FakeTime(types.SimpleNamespace):
+        offset = 0.0
+
+        def time(self) -> float:
+            return time.time() + self.offset
+
+        def move(self, seconds: float) -> None:
+            self.offset += seconds
+
+    fake = FakeTime()
+    monkeypatch.setattr(limits.storage.memory, "time", fake)
+    monkeypatch.setattr(limits.strategies, "time", fake)
+    return fake
+
+
+def client_at(app: Flask, address: str) -> BrowserClient:
+    """Return a client whose requests come from ``address``."""
+    client: BrowserClient = app.test_client()  # type: ignore[assignment]
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def assert_throttled(response: Any) -> None:
+    assert response.status_code == 429
+    assert "Too many attempts." in response.text
+    assert re.search(r"Try again in \d+ (seconds|minutes) \(at \d\d:\d\d UTC\)\.", response.text)
+    assert int(response.headers["Retry-After"]) > 0
+
+
+# --- the password step ----------------------------------------------------------------------------
+
+
+def test_one_address_guessing_one_account_is_stopped(app: Flask, people: People) -> None:
+    attacker = client_at(app, "203.0.113.5")
+    for _ in range(10):
+        assert attacker.login("top", "guess").status_code == 200
+    assert_throttled(attacker.login("top", "guess"))
+    assert_throttled(attacker.login("top", PASSWORD))  # even the right password waits
+
+
+def test_the_account_owner_elsewhere_is_not_locked_out(app: Flask, people: People) -> None:
+    attacker = client_at(app, "203.0.113.5")
+    for _ in range(11):
+        attacker.login("top", "guess")
+    owner = client_at(app, "198.51.100.7")
+    assert owner.login("top").location == "/"
+
+
+def test_the_lock_lifts_after_the_window(app: Flask, people: People, limiter_clock: Any) -> None:
+    attacker = client_at(app, "203.0.113.5")
+    for _ in range(11):
+        attacker.login("top", "guess")
+    assert attacker.login("top").status_code == 429
+    limiter_clock.move(15 * 60 + 1)
+    assert attacker.login("top").location == "/"
+
+
+def test_one_address_trying_many_accounts_is_stopped(make_app: Any, people: People) -> None:
+    app = make_app(LOGIN_LIMIT_PER_ADDRESS="5 per minute")
+    attacker = client_at(app, "203.0.113.9")
+    for number in range(5):
+        attacker.login(f"someone{number}", "guess")
+    assert_throttled(attacker.login("someone-else", "guess"))
+
+
+def test_many_addresses_failing_on_one_account_lock_it_for_the_window(
+    make_app: Any, people: People, limiter_clock: Any
+) -> None:
+    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="5 per 15 minutes")
+    for number in range(5):
+        client_at(app, f"203.0.113.{number}").login("user", "guess")
+    assert_throttled(client_at(app, "198.51.100.7").login("user"))
+    limiter_clock.move(15 * 60 + 1)
+    assert client_at(app, "198.51.100.7").login("user").location == "/"
+
+
+def test_successful_logins_do_not_count_against_the_account(make_app: Any, people: People) -> None:
+    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
+    for number in range(5):
+        client = client_at(app, f"198.51.100.{number}")
+        assert client.login("user").location == "/"
+
+
+# --- the code step and resends -------------------------------------------------------------------------
+
+
+def test_wrong_codes_are_throttled_per_account(make_app: Any, people: People, smtp: SmtpSink) -> None:
+    app = make_app(**{"2FA_LIMIT_PER_ACCOUNT": "3 per 15 minutes"})
+    people.require_group_2fa()
+    client = client_at(app, "198.51.100.7")
+    client.login("user")
+    code = read_code(smtp, "jane@example.com")
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(3):
+        assert "Invalid 2FA code." in client.submit("/2fa", {"code": wrong, "password": PASSWORD}).text
+    assert_throttled(client.submit("/2fa", {"code": code, "password": PASSWORD}))
+
+
+def test_resend_waits_a_minute(app: Flask, people: People, smtp: SmtpSink, limiter_clock: Any) -> None:
+    people.require_group_2fa()
+    client = client_at(app, "198.51.100.7")
+    client.login("user")
+    assert client.submit("/2fa/resend", headers={"Referer": "http://localhost/2fa"}).location == "/2fa"
+    response = client.submit("/2fa/resend", headers={"Referer": "http://localhost/2fa"})
+    assert_throttled(response)
+    assert '<a href="/2fa">Back</a>' in response.text
+    limiter_clock.move(61)
+    assert client.submit("/2fa/resend").location == "/2fa"
+    assert len(smtp.wait_for(3)) == 3
+
+
+def test_resend_at_most_five_times_in_15_minutes(
+    app: Flask, people: People, smtp: SmtpSink, limiter_clock: Any
+) -> None:
+    people.require_group_2fa()
+    client = client_at(app, "198.51.100.7")
+    client.login("user")
+    for _ in range(5):
+        assert client.submit("/2fa/resend").location == "/2fa"
+        limiter_clock.move(61)
+    assert_throttled(client.submit("/2fa/resend"))
+    limiter_clock.move(15 * 60)
+    assert client.submit("/2fa/resend").location == "/2fa"
+
+
+def test_gets_are_never_throttled(make_app: Any, people: People) -> None:
+    app = make_app(LOGIN_LIMIT_PER_ADDRESS="2 per minute")
+    client = client_at(app, "198.51.100.7")
+    for _ in range(10):
+        assert client.get("/login").status_code == 200
+
+
+# --- shared storage ------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not os.environ.get(REDIS_URL_VARIABLE), reason=f"{REDIS_URL_VARIABLE} is not set")
+def test_limits_are_kept_in_redis_when_configured(make_app: Any, people: People) -> None:
+    import redis
+
+    url = os.environ[REDIS_URL_VARIABLE]
+    address = f"2001:db8::{os.getpid():x}:{time.monotonic_ns() % 65536:x}"  # keys of this test only
+    app = make_app(RATELIMIT_STORAGE_URI=url)
+    attacker = client_at(app, address)
+    for _ in range(10):
+        attacker.login("top", "guess")
+    assert_throttled(attacker.login("top", "guess"))
+    connection = redis.Redis.from_url(url)
+    try:
+        assert connection.keys(f"*{address}*")
+    finally:
+        for key in connection.scan_iter(f"*{address}*"):
+            connection.delete(key)
+        connection.close()
+
+
+def test_behind_a_proxy_the_forwarded_address_is_throttled(make_app: Any, people: People) -> None:
+    app = make_app(PROXY_FIX_X_FOR=1)
+    proxy = client_at(app, "10.0.0.1")
+    attacker = {"X-Forwarded-For": "203.0.113.5"}
+    owner = {"X-Forwarded-For": "198.51.100.7"}
+    for _ in range(10):
+        proxy.submit("/login", {"login": "top", "password": "guess"}, headers=attacker)
+    assert_throttled(proxy.submit("/login", {"login": "top", "password": "guess"}, headers=attacker))
+    assert proxy.submit("/login", {"login": "top", "password": PASSWORD}, headers=owner).location == "/"
+
+
+def test_without_proxy_fix_forwarded_headers_are_ignored(app: Flask, people: People) -> None:
+    client = client_at(app, "203.0.113.5")
+    for number in range(10):
+        client.submit(
+            "/login", {"login": "top", "password": "guess"}, headers={"X-Forwarded-For": f"10.1.1.{number}"}
+        )
+    assert_throttled(client.submit("/login", {"login": "top", "password": "guess"}))

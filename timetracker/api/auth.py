@@ -1,0 +1,112 @@
+"""Views of the API's sign-in: password, second factor, who am I, sign-out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import g, jsonify, request
+from werkzeug.wrappers import Response
+
+from timetracker import messages
+from timetracker.api import bp
+from timetracker.api.body import read
+from timetracker.api.errors import ApiError
+from timetracker.extensions import db
+from timetracker.security import api_tokens, throttle
+from timetracker.security import pending as pending_logins
+from timetracker.security.login import (
+    NoEmailForCode,
+    check_credentials,
+    prepare_second_factor,
+    required_factor,
+)
+from timetracker.security.second_factor import Factor
+from timetracker.security.two_factor import Outcome, verify
+
+
+@bp.route("/auth/login", methods=["POST"])
+@throttle.password_step
+def login() -> Response:
+    """Check login and password; answer a token, or the second factor still owed."""
+    body = read("login", "password")
+    user = check_credentials(body["login"], body["password"])
+    if user is None:
+        raise ApiError(401, "invalid_credentials", messages.INCORRECT_LOGIN)
+    try:
+        factor = required_factor(user)
+    except NoEmailForCode:
+        raise ApiError(403, "no_email", messages.NO_EMAIL) from None
+    if factor is Factor.NONE:
+        return _token_response(api_tokens.issue(user))
+    pending, token = pending_logins.create(user, factor.value, purpose=pending_logins.API)
+    prepare_second_factor(pending, body["password"])
+    db.session.commit()
+    return jsonify(second_factor=factor.value, pending=token)
+
+
+@bp.route("/auth/2fa", methods=["POST"])
+@throttle.code_step
+def two_factor() -> Response:
+    """Check the second factor of a pending login and answer a token."""
+    body = read("pending", "code", optional=("password",))
+    pending = pending_logins.find(body["pending"], pending_logins.API)
+    if pending is None:
+        raise ApiError(401, "invalid_pending", messages.API_INVALID_PENDING)
+    if pending.method == Factor.EMAIL and "password" not in body:
+        raise ApiError(400, "invalid_request", messages.API_PASSWORD_NEEDED)
+    outcome = verify(pending, body["code"], password=body.get("password"))
+    if outcome is Outcome.INVALID_CODE:
+        raise ApiError(401, "invalid_code", messages.INVALID_CODE)
+    if outcome is Outcome.WRONG_PASSWORD:
+        raise ApiError(401, "invalid_credentials", messages.INCORRECT_LOGIN)
+    if outcome is Outcome.START_AGAIN:
+        raise ApiError(401, "start_again", messages.START_AGAIN)
+    user, method = pending.user, pending.method
+    pending_logins.end(pending)
+    return _token_response(api_tokens.issue(user, second_factor=method))
+
+
+def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let in only requests with a valid ``Authorization: Bearer`` token (in ``g.api_token``)."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        row = api_tokens.find(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        if row is None:
+            raise ApiError(401, "invalid_token", messages.API_INVALID_TOKEN)
+        g.api_token = row
+        return view(*args, **kwargs)
+
+    return checked
+
+
+@bp.route("/me")
+@token_required
+def me() -> Response:
+    """Describe the token's user: who, which group and role, which rights."""
+    user = g.api_token.user
+    return jsonify(
+        user={"id": user.id, "login": user.login, "name": user.name, "email": user.email},
+        group={
+            "id": user.group.id,
+            "name": user.group.name,
+            "two_factor_required": user.group.two_factor_required,
+        },
+        role={"name": user.role.name, "rank": user.role.rank},
+        rights=sorted(right.value for right in user.role.rights),
+    )
+
+
+@bp.route("/auth/logout", methods=["POST"])
+@token_required
+def logout() -> Response:
+    """Revoke the token the request came with."""
+    api_tokens.revoke(g.api_token)
+    return Response(status=204)
+
+
+def _token_response(issued: api_tokens.IssuedToken) -> Response:
+    return jsonify(token=issued.token, token_type="Bearer", expires_at=issued.expires_at.isoformat())

@@ -1,0 +1,139 @@
+"""Views of the password reset: asking for a link, the second factor, the new password."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from timetracker import messages, password_reset
+from timetracker.auth import bp
+from timetracker.auth.forms import (
+    ForgotPasswordForm,
+    NewPasswordForm,
+    ResetAppCodeForm,
+    ResetEmailedCodeForm,
+    ResetRecoveryCodeForm,
+)
+from timetracker.models import PendingLogin, User
+from timetracker.security import reset_tokens, throttle
+from timetracker.security.login import NoEmailForCode
+from timetracker.security.second_factor import Factor
+from timetracker.security.two_factor import Outcome, resend_code, verify
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@throttle.reset_request
+def forgot_password() -> Response | str:
+    """Email a reset link; the answer never tells whether the login exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.request_reset(form.identity.data)
+        flash(messages.RESET_SENT, "info")
+        return redirect(url_for("auth.forgot_password"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | str:
+    """Ask for the second factor first, if the user has one, then for the new password."""
+    user = _user_or_invalid(token)
+    pending = _second_factor_step(user, token)
+    if pending is not None and pending.verified_at is None:
+        return _factor_page(pending, token)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        if not password_reset.may_set_password(user, token):
+            abort(403)
+        password_reset.complete(user, form.new_password.data)
+        flash(messages.RESET_DONE, "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, user=user)
+
+
+@bp.route("/password/reset/<token>/verify", methods=["POST"])
+@throttle.code_step
+def verify_reset(token: str) -> Response | str:
+    """Check the authenticator code or the emailed code of a reset."""
+    return _check(token, recovery=False)
+
+
+@bp.route("/password/reset/<token>/recovery", methods=["GET", "POST"])
+@throttle.code_step
+def reset_recovery(token: str) -> Response | str:
+    """Give a recovery code instead of the authenticator code ("Need help?")."""
+    user = _user_or_invalid(token)
+    pending = _second_factor_step(user, token)
+    if pending is None or pending.method != Factor.AUTHENTICATOR or pending.verified_at is not None:
+        return redirect(url_for("auth.reset_password", token=token))
+    form = ResetRecoveryCodeForm()
+    if form.is_submitted():
+        return _check(token, recovery=True)
+    return render_template("auth/reset_recovery.html", form=form, token=token)
+
+
+@bp.route("/password/reset/<token>/resend", methods=["POST"])
+@throttle.resend
+def resend_reset_code(token: str) -> Response:
+    """Email a new code for this reset; the previous one stops working."""
+    user = _user_or_invalid(token)
+    pending = _second_factor_step(user, token)
+    if pending is not None and pending.method == Factor.EMAIL and pending.verified_at is None:
+        resend_code(pending)
+        flash(messages.CODE_RESENT, "info")
+    return redirect(url_for("auth.reset_password", token=token))
+
+
+def _check(token: str, *, recovery: bool) -> Response | str:
+    user = _user_or_invalid(token)
+    pending = _second_factor_step(user, token)
+    if pending is None or pending.verified_at is not None:
+        return redirect(url_for("auth.reset_password", token=token))
+    form = _factor_form(pending, recovery)
+    if not form.validate_on_submit():
+        return _factor_page(pending, token, form, recovery)
+    outcome = verify(pending, form.code.data, recovery=recovery)
+    if outcome is Outcome.VERIFIED:
+        password_reset.mark_verified(pending)
+        return redirect(url_for("auth.reset_password", token=token))
+    if outcome is Outcome.START_AGAIN:
+        flash(messages.START_AGAIN, "error")
+        return redirect(url_for("auth.login"))
+    form.code.errors.append(_invalid_message(pending, recovery))
+    return _factor_page(pending, token, form, recovery)
+
+
+def _user_or_invalid(token: str) -> User:
+    user = reset_tokens.load(token)
+    if user is None:
+        abort(400, description=messages.RESET_LINK_INVALID)
+    return user
+
+
+def _second_factor_step(user: User, token: str) -> PendingLogin | None:
+    try:
+        return password_reset.second_factor_step(user, token)
+    except NoEmailForCode:
+        abort(400, description=messages.NO_EMAIL)
+
+
+def _factor_form(pending: PendingLogin, recovery: bool) -> FlaskForm:
+    if recovery:
+        return ResetRecoveryCodeForm()
+    return ResetAppCodeForm() if pending.method == Factor.AUTHENTICATOR else ResetEmailedCodeForm()
+
+
+def _invalid_message(pending: PendingLogin, recovery: bool) -> str:
+    if recovery:
+        return messages.INVALID_RECOVERY_CODE
+    return messages.INVALID_AUTH_CODE if pending.method == Factor.AUTHENTICATOR else messages.INVALID_CODE
+
+
+def _factor_page(
+    pending: PendingLogin, token: str, form: FlaskForm | None = None, recovery: bool = False
+) -> str:
+    if recovery:
+        return render_template("auth/reset_recovery.html", form=form, token=token)
+    return render_template(
+        "auth/reset_factor.html", form=form or _factor_form(pending, False), pending=pending, token=token
+    )

@@ -1,0 +1,83 @@
+"""Views of logging in and out, and of registering a group."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from timetracker import fields, membership, messages
+from timetracker.auth import bp
+from timetracker.auth.forms import LoginForm, RegisterForm
+from timetracker.errors import FieldError
+from timetracker.redirects import local_target
+from timetracker.security import throttle
+from timetracker.security.login import (
+    NoEmailForCode,
+    begin_login,
+    check_credentials,
+    complete_login,
+    end_session,
+)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@throttle.password_step
+def login() -> Response | str:
+    """Check login and password, then log in or go on to the second factor."""
+    if current_user.is_authenticated:
+        return redirect(url_for("time.index"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return _login_page(form)
+    user = check_credentials(form.login.data, form.password.data)
+    if user is None:
+        return _login_page(form, messages.INCORRECT_LOGIN)
+    next_url = local_target(request.args.get("next"))
+    try:
+        pending = begin_login(user, form.password.data, next_url)
+    except NoEmailForCode:
+        return _login_page(form, messages.NO_EMAIL)
+    if pending is not None:
+        return redirect(url_for("auth.two_factor"))
+    return redirect(next_url or url_for("time.index"))
+
+
+def _login_page(form: LoginForm, error: str | None = None) -> str:
+    if error:
+        form.form_errors.append(error)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    """Log the current user out."""
+    end_session(current_user)
+    flash(messages.LOGGED_OUT, "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Response | str:
+    """Create a group with its top manager, and log them in."""
+    if not current_app.config["ALLOW_REGISTRATION"]:
+        abort(404)
+    form = RegisterForm()
+    if form.validate_on_submit():
+        new = membership.NewGroup(
+            group_name=form.group_name.data,
+            manager_name=form.manager_name.data,
+            login=form.login.data,
+            password=form.password.data,
+            email=form.email.data,
+        )
+        try:
+            user = membership.create_group(new, via="registration")
+        except FieldError as error:
+            fields.show_error(form, error)
+        else:
+            complete_login(user)
+            flash(messages.GROUP_CREATED.format(group=user.group.name), "success")
+            return redirect(url_for("time.index"))
+    return render_template("auth/register.html", form=form)

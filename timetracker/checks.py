@@ -1,0 +1,157 @@
+"""Readiness checks for an operator: ``flask --app timetracker check``."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from sqlalchemy import text
+
+from timetracker.database import MIGRATIONS
+from timetracker.extensions import db, limiter
+from timetracker.mail import transport
+
+MIN_SECRET_LENGTH = 32
+GENERATED_SECRET = "timetracker.secret_key_generated"
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Result:
+    subject: str
+    status: Status
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.status.value:<5} {self.subject}: {self.detail}"
+
+
+def run_all() -> list[Result]:
+    """Run every check; each one reports its own failure instead of raising."""
+    checks: list[tuple[str, Callable[[], Result]]] = [
+        ("secret key", secret_key),
+        ("database", database),
+        ("migrations", migrations),
+        ("mail", mail),
+        ("rate limits", rate_limit_storage),
+    ]
+    results = []
+    for subject, check in checks:
+        try:
+            results.append(check())
+        except Exception as error:  # a check must report, never crash the report
+            results.append(Result(subject, Status.FAIL, f"{type(error).__name__}: {_first_line(error)}"))
+    return results
+
+
+def secret_key() -> Result:
+    key = current_app.config["SECRET_KEY"]
+    if current_app.extensions.get(GENERATED_SECRET):
+        return Result(
+            "secret key",
+            Status.FAIL,
+            "not set: a random key is used until restart (set TIMETRACKER_SECRET_KEY)",
+        )
+    if len(key) < MIN_SECRET_LENGTH:
+        return Result(
+            "secret key",
+            Status.FAIL,
+            f"only {len(key)} characters: use at least {MIN_SECRET_LENGTH} random ones",
+        )
+    return Result("secret key", Status.OK, f"set ({len(key)} characters)")
+
+
+def database() -> Result:
+    url = db.engine.url.render_as_string(hide_password=True)
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        return Result("database", Status.FAIL, f"cannot connect to {url}: {_first_line(error)}")
+    return Result("database", Status.OK, f"connected to {url}")
+
+
+def migrations() -> Result:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    try:
+        with db.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except Exception as error:
+        return Result("migrations", Status.FAIL, f"cannot read the database's revision: {_first_line(error)}")
+    if current != head:
+        detail = (
+            f"the database is at {current or 'no revision'}, the code needs {head}: "
+            "run flask --app timetracker db upgrade"
+        )
+        return Result("migrations", Status.FAIL, detail)
+    return Result("migrations", Status.OK, f"at {head}, the latest")
+
+
+def mail() -> Result:
+    mode = transport.mail_mode()
+    if mode == "console":
+        return Result(
+            "mail", Status.WARN, "no mail server: messages are printed on the console (debug mode only)"
+        )
+    if mode == "none":
+        return Result(
+            "mail", Status.FAIL, "no mail server configured (TIMETRACKER_MAIL_SERVER): codes cannot be sent"
+        )
+    return _smtp_handshake()
+
+
+def _smtp_handshake() -> Result:
+    """Connect, greet, start TLS and log in as configured, then say goodbye."""
+    config = current_app.config
+    server = f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}"
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    try:
+        with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
+            smtp.ehlo()
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+                smtp.ehlo()
+            if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            code, _ = smtp.noop()
+    except (OSError, smtplib.SMTPException) as error:
+        return Result(
+            "mail",
+            Status.FAIL,
+            f"SMTP server {server} not ready: {type(error).__name__}: {_first_line(error)}",
+        )
+    return Result("mail", Status.OK, f"SMTP server {server} answered ({code})")
+
+
+def rate_limit_storage() -> Result:
+    uri = current_app.config["RATELIMIT_STORAGE_URI"]
+    if uri.startswith("memory://"):
+        return Result(
+            "rate limits", Status.WARN, "kept in memory: each process counts alone (use Redis with several)"
+        )
+    if not limiter.storage.check():
+        return Result("rate limits", Status.FAIL, f"storage {_without_password(uri)} does not answer")
+    return Result("rate limits", Status.OK, f"storage {_without_password(uri)} answers")
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _without_password(uri: str) -> str:
+    scheme, _, rest = uri.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    return f"{scheme}://{'***@' if at else ''}{host}"

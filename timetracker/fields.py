@@ -1,0 +1,55 @@
+"""WTForms glue for the rules in ``validation``, shared by every blueprint's forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from wtforms import Field, Form, PasswordField
+from wtforms.validators import ValidationError
+
+from timetracker import messages, validation
+
+if TYPE_CHECKING:
+    from timetracker.errors import FieldError
+
+
+class Rule:
+    """A WTForms validator that applies a ``validation`` function and keeps its cleaned value."""
+
+    def __init__(self, check: Callable[[Any], Any]) -> None:
+        self.check = check
+
+    def __call__(self, form: Form, field: Field) -> None:
+        try:
+            field.data = self.check(field.data or "")
+        except validation.Invalid as error:
+            raise ValidationError(str(error)) from None
+
+
+def name_rule(max_length: int = validation.NAME_MAX) -> Rule:
+    """Return a rule for a one-line name of at most ``max_length`` characters."""
+    return Rule(lambda value: validation.text(value, max_length))
+
+
+LOGIN = Rule(validation.login)
+EMAIL = Rule(validation.optional_email)
+NEW_PASSWORD = Rule(validation.password)
+
+
+def show_error(form: Form, error: FieldError) -> None:
+    """Put a domain's field error on the form field it names."""
+    form[error.field].errors.append(error.message)
+
+
+OPTIONAL_NEW_PASSWORD = Rule(lambda value: validation.password(value) if value else "")
+
+
+def confirm_password(of: str) -> PasswordField:
+    """Return a "Confirm password" field that must repeat the field named ``of``."""
+
+    def repeats(form: Form, field: Field) -> None:
+        if (field.data or "") != (form[of].data or ""):  # a field left out of the post counts as empty
+            raise ValidationError(messages.PASSWORDS_DIFFER)
+
+    return PasswordField("Confirm password", [repeats])

@@ -1,0 +1,82 @@
+"""Forms of the group's user and role pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired, Length
+
+from timetracker import fields, messages, validation
+from timetracker.models import Role
+from timetracker.rights import Right
+
+
+class UserForm(FlaskForm):
+    name = StringField("Name", [fields.name_rule()])
+    login = StringField("Login", [fields.LOGIN])
+    password = PasswordField("Password", [fields.OPTIONAL_NEW_PASSWORD])
+    confirm = fields.confirm_password("password")
+    email = EmailField("Email", [fields.EMAIL])
+    # Any posted id is coerced here and checked by membership against the rank rule.
+    role_id = SelectField("Role", coerce=int, validate_choice=False)
+    active = BooleanField("Active", default=True)
+    submit = SubmitField("Save")
+
+    def offer_roles(self, roles: list[Role]) -> None:
+        """List ``roles`` in the Role menu, lowest rank (and so the default) first."""
+        self.role_id.choices = [(role.id, role.name) for role in sorted(roles, key=lambda r: r.rank)]
+
+
+class NewUserForm(UserForm):
+    password = PasswordField("Password", [fields.NEW_PASSWORD])
+
+
+class RightsForm(FlaskForm):
+    """One checkbox per right; those the editor does not hold are shown but disabled."""
+
+    submit = SubmitField("Save")
+
+    @classmethod
+    def for_editor(cls, held: frozenset[Right], current: frozenset[Right]) -> RightsForm:
+        """Build the form for an editor holding ``held``, for a role that has ``current``."""
+
+        class EditorRightsForm(cls):  # type: ignore[valid-type,misc]
+            pass
+
+        for right in Right:
+            checkbox = BooleanField(
+                right.value,
+                description=messages.RIGHT_DESCRIPTIONS[right.value],
+                render_kw={} if right in held else {"disabled": True},
+            )
+            setattr(EditorRightsForm, right.value, checkbox)
+        return EditorRightsForm(data={right.value: right in current for right in Right})
+
+    def chosen(self) -> frozenset[Right]:
+        """Return the rights whose boxes are ticked."""
+        return frozenset(right for right in Right if self[right.value].data)
+
+
+class AdvancedSettingsForm(FlaskForm):
+    name = StringField("Group name", [fields.name_rule(validation.GROUP_NAME_MAX)])
+    description = StringField(
+        "Description",
+        [fields.Rule(lambda value: validation.optional_text(value, validation.DESCRIPTION_MAX))],
+    )
+    two_factor = BooleanField("Two factor authentication")
+    confirm_no_email = BooleanField(
+        "Switch it on anyway: the users listed above cannot log in until they have an email"
+    )
+    submit = SubmitField("Save")
+
+
+class ResetTwoFactorForm(FlaskForm):
+    password = PasswordField("Your password", [InputRequired(), Length(max=validation.PASSWORD_MAX)])
+    submit = SubmitField("Reset two-factor authentication")

@@ -1,0 +1,108 @@
+"""The group's advanced settings: switching group two-factor authentication, and its pre-flight.
+
+The pre-flight tells a manager, before the switch, whether mail works and who would be
+locked out: active users who would need an emailed code but have no email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from timetracker import audit, messages
+from timetracker.audit import Event
+from timetracker.errors import FieldError, PermissionDenied
+from timetracker.extensions import db
+from timetracker.mail import outbox, transport
+from timetracker.models import Group, OutboxMessage, Role, User, users_of
+from timetracker.rights import Right
+from timetracker.security.second_factor import Factor, second_factor_for
+
+TEST_MAIL = "test"
+
+
+@dataclass(frozen=True)
+class AdvancedSettings:
+    name: str
+    description: str
+    two_factor: bool
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What a manager should know before switching group two-factor authentication on."""
+
+    mail_mode: str  # as transport.mail_mode()
+    mail_server: str | None
+    last_test_mail: OutboxMessage | None
+    without_email: list[User]
+
+
+def preflight(group: Group) -> Preflight:
+    """Check mail and find the users who could not log in with group 2FA on."""
+    config = current_app.config
+    server = f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}" if config["MAIL_SERVER"] else None
+    return Preflight(transport.mail_mode(), server, last_test_mail(group), users_without_email(group))
+
+
+def users_without_email(group: Group) -> list[User]:
+    """Return the active users who would need an emailed code and have no email."""
+    return [
+        user
+        for user in db.session.scalars(users_of(group.id).where(User.active.is_(True), User.email.is_(None)))
+        if second_factor_for(user, group_requires=True) is Factor.EMAIL
+    ]
+
+
+def last_test_mail(group: Group) -> OutboxMessage | None:
+    """Return the newest test mail sent from this group's advanced settings."""
+    members = select(User.id).join(User.role).where(Role.group_id == group.id)
+    return db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.purpose == TEST_MAIL, OutboxMessage.user_id.in_(members))
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
+def save(actor: User, group: Group, settings: AdvancedSettings, *, confirmed: bool) -> list[User]:
+    """Store the settings; return the users left without a way in when 2FA was switched on.
+
+    :raise PermissionDenied: the actor lacks ``manage_advanced_settings`` in this group.
+    :raise FieldError: 2FA would lock users out and ``confirmed`` is false.
+    """
+    if not (actor.can(Right.MANAGE_ADVANCED_SETTINGS) and actor.group_id == group.id):
+        raise PermissionDenied()
+    switching_on = settings.two_factor and not group.two_factor_required
+    locked_out = users_without_email(group) if switching_on else []
+    if locked_out and not confirmed:
+        raise FieldError("confirm_no_email", messages.CONFIRM_NO_EMAIL)
+    changed = [
+        field for field in ("name", "description") if getattr(group, field) != getattr(settings, field)
+    ]
+    if changed:
+        audit.record(Event.GROUP_SETTINGS_CHANGED, actor=actor, fields=changed)
+    if settings.two_factor != group.two_factor_required:
+        event = Event.GROUP_2FA_ON if settings.two_factor else Event.GROUP_2FA_OFF
+        audit.record(event, actor=actor, without_email=[user.login for user in locked_out])
+    group.name, group.description = settings.name, settings.description
+    group.two_factor_required = settings.two_factor
+    db.session.commit()
+    return locked_out
+
+
+def send_test_mail(actor: User) -> OutboxMessage:
+    """Queue a test mail to the actor through the real outbox.
+
+    :raise FieldError: the actor has no email address.
+    """
+    if not actor.email:
+        raise FieldError("email", messages.TEST_MAIL_NEEDS_ADDRESS)
+    message = outbox.queue(
+        TEST_MAIL, actor.email, messages.SUBJECT_TEST_MAIL, "test_mail", user_id=actor.id, name=actor.name
+    )
+    audit.record(Event.TEST_MAIL, actor=actor)
+    db.session.commit()
+    return message

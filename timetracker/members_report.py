@@ -1,0 +1,131 @@
+"""The members report: every user of a group with their two-factor state, for the page and the CSV.
+
+Rows are read with ``yield_per``, so a group of 100 000 users is streamed, never loaded whole.
+The two-factor state comes from the same rule as logins (``security.second_factor``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from timetracker.extensions import db
+from timetracker.models import Authenticator, Group, Role, User
+from timetracker.rights import Right
+from timetracker.security.second_factor import Factor, factor_from
+
+BATCH = 1000
+HEADER = ("Name", "Login", "Email", "Role", "Status", "Two-factor", "Last login (UTC)")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class TwoFactorState(StrEnum):
+    AUTHENTICATOR = "authenticator"
+    EMAIL_CODE = "email code (group)"
+    NONE = "none"
+    LOCKED_OUT = "none — cannot log in: no email"
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    login: str
+    email: str | None
+    role: str
+    active: bool
+    two_factor: TwoFactorState
+    last_login_at: datetime | None
+
+    @property
+    def without_two_factor(self) -> bool:
+        return self.two_factor in (TwoFactorState.NONE, TwoFactorState.LOCKED_OUT)
+
+
+def members(
+    group: Group, *, without_two_factor: bool = False, without_email: bool = False
+) -> Iterator[Member]:
+    """Yield the group's users ordered by name, optionally only those without 2FA or without email.
+
+    Close the generator when stopping early (``contextlib.closing``) to end the database cursor.
+    """
+    query = (
+        select(
+            User.name,
+            User.login,
+            User.email,
+            User.active,
+            User.last_login_at,
+            Role.name,
+            Role.rights,
+            Authenticator.confirmed_at,
+        )
+        .join(User.role)
+        .outerjoin(Authenticator, Authenticator.user_id == User.id)
+        .where(Role.group_id == group.id)
+        .order_by(User.name, User.id)
+    )
+    if without_email:
+        query = query.where(User.email.is_(None))
+    result = db.session.execute(query.execution_options(yield_per=BATCH))
+    try:
+        for name, login, email, active, last_login, role, rights, confirmed_at in result:
+            state = _state(
+                confirmed_at is not None, group.two_factor_required, Right.OVERRIDE_2FA in rights, email
+            )
+            member = Member(name, login, email, role, active, state, last_login)
+            if not without_two_factor or member.without_two_factor:
+                yield member
+    finally:
+        result.close()  # also when the caller stops early: a PostgreSQL server cursor stays open otherwise
+
+
+def _state(
+    has_authenticator: bool, group_requires: bool, can_override: bool, email: str | None
+) -> TwoFactorState:
+    factor = factor_from(
+        has_authenticator=has_authenticator, group_requires=group_requires, can_override=can_override
+    )
+    if factor is Factor.AUTHENTICATOR:
+        return TwoFactorState.AUTHENTICATOR
+    if factor is Factor.EMAIL:
+        return TwoFactorState.EMAIL_CODE if email else TwoFactorState.LOCKED_OUT
+    return TwoFactorState.NONE
+
+
+def csv_lines(rows: Iterator[Member]) -> Iterator[str]:
+    """Yield the CSV text (header first) in chunks, with formula-looking cells neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    for count, member in enumerate(rows, start=1):
+        writer.writerow(_cells(member))
+        if count % BATCH == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cells(member: Member) -> list[str]:
+    last_login = member.last_login_at.strftime("%Y-%m-%d %H:%M:%S") if member.last_login_at else ""
+    values = [
+        member.name,
+        member.login,
+        member.email or "none",
+        member.role,
+        "active" if member.active else "inactive",
+        member.two_factor.value,
+        last_login,
+    ]
+    return [neutralised(value) for value in values]
+
+
+def neutralised(cell: str) -> str:
+    """Make a cell that a spreadsheet would run as a formula plain text, with a leading quote."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell

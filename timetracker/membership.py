@@ -1,0 +1,229 @@
+"""Groups, their users and the rights of their roles: every write goes through here.
+
+Each function checks the rank rule with ``rights.may_*`` before it changes anything,
+audits the change and commits it. ``actor=None`` means the command-line operator, who
+has shell access to the server and is trusted with every group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from timetracker import audit, messages
+from timetracker.audit import Event
+from timetracker.errors import FieldError, PermissionDenied
+from timetracker.extensions import db
+from timetracker.models import Group, Role, User
+from timetracker.models.user import new_session_token
+from timetracker.rights import (
+    DEFAULT_ROLES,
+    TOP_MANAGER_RANK,
+    Right,
+    may_assign,
+    may_edit_rights,
+    may_manage,
+)
+from timetracker.security.passwords import check_password, hash_password
+
+
+@dataclass(frozen=True)
+class NewGroup:
+    """What it takes to create a group: its name and its first top manager."""
+
+    group_name: str
+    manager_name: str
+    login: str
+    password: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class UserDetails:
+    """A user as a manager fills them in; ``password`` None keeps the current one."""
+
+    name: str
+    login: str
+    email: str | None
+    role_id: int
+    active: bool
+    password: str | None
+
+
+def create_group(new: NewGroup, *, via: str) -> User:
+    """Create a group with the default roles and its top manager, and return that user."""
+    group = Group(name=new.group_name)
+    roles = [Role(group=group, name=t.name, rank=t.rank, rights=t.rights) for t in DEFAULT_ROLES]
+    top_role = max(roles, key=lambda role: role.rank)
+    user = User(
+        role=top_role,
+        name=new.manager_name,
+        login=new.login,
+        email=new.email,
+        password_hash=hash_password(new.password),
+    )
+    _require_free_login(user.login)
+    db.session.add(user)
+    audit.record(Event.GROUP_CREATED, group=group, user=user, via=via)
+    _commit_claiming_login()
+    return user
+
+
+def add_user(actor: User | None, group: Group, details: UserDetails) -> User:
+    """Create a user in ``group`` with a role the actor may hand out.
+
+    :raise PermissionDenied: the role is not of this group or ranks too high for the actor.
+    :raise FieldError: the login is taken or no password was given.
+    """
+    role = _assignable_role(actor, group, details.role_id)
+    if not details.password:
+        raise FieldError("password", messages.PASSWORD_REQUIRED)
+    _require_free_login(details.login)
+    user = User(
+        role=role,
+        name=details.name,
+        login=details.login,
+        email=details.email,
+        active=details.active,
+        password_hash=hash_password(details.password),
+    )
+    db.session.add(user)
+    audit.record(Event.USER_CREATED, actor=actor, user=user, role=role.name, group=group)
+    _commit_claiming_login()
+    return user
+
+
+def edit_user(actor: User | None, target: User, details: UserDetails) -> None:
+    """Change ``target`` as ``details`` say, if the actor outranks them.
+
+    :raise PermissionDenied: the actor may not manage the target or hand out the role.
+    :raise FieldError: the login is taken, or the change would leave the group without
+        an active top manager.
+    """
+    if actor is not None and not may_manage(actor, target):
+        raise PermissionDenied()
+    role = _assignable_role(actor, target.group, details.role_id)
+    if target.role.is_top and target.active and not (role.is_top and details.active):
+        _require_another_top_manager(target, field="active" if role.is_top else "role_id")
+    if details.login != target.login:
+        _require_free_login(details.login)
+
+    old_role, was_active = target.role, target.active
+    changed = _apply_details(target, details, role)
+    if changed:
+        audit.record(Event.USER_EDITED, actor=actor, user=target, fields=changed)
+    if role is not old_role:
+        audit.record(Event.ROLE_CHANGED, actor=actor, user=target, old=old_role.name, new=role.name)
+    if was_active != details.active:
+        event = Event.USER_REACTIVATED if details.active else Event.USER_DEACTIVATED
+        audit.record(event, actor=actor, user=target)
+    _commit_claiming_login()
+
+
+def _apply_details(target: User, details: UserDetails, role: Role) -> list[str]:
+    """Copy ``details`` onto ``target`` and return the names of the fields that changed."""
+    changed = [
+        field for field in ("name", "login", "email") if getattr(target, field) != getattr(details, field)
+    ]
+    target.name, target.login, target.email = details.name, details.login, details.email
+    target.role = role
+    if target.active != details.active:
+        target.active = details.active
+        target.session_token = new_session_token()
+    if details.password:
+        _store_password(target, details.password)
+        changed.append("password")
+    return changed
+
+
+def set_role_rights(actor: User, role: Role, rights: frozenset[Right]) -> None:
+    """Give ``role`` exactly ``rights``, leaving alone the rights the actor does not hold.
+
+    :raise PermissionDenied: the role is not below the actor's rank, or ``rights`` adds a
+        right the actor does not hold.
+    """
+    if not may_edit_rights(actor, role):
+        raise PermissionDenied()
+    held = actor.role.rights
+    if (rights - role.rights) - held:
+        raise PermissionDenied()
+    new_rights = (rights & held) | (role.rights - held)
+    if new_rights == role.rights:
+        return
+    added, removed = sorted(new_rights - role.rights), sorted(role.rights - new_rights)
+    role.rights = new_rights
+    audit.record(Event.ROLE_RIGHTS_CHANGED, actor=actor, role=role.name, added=added, removed=removed)
+    db.session.commit()
+
+
+def update_profile(user: User, *, name: str, email: str | None, current_password: str) -> None:
+    """Change the user's own name and email after checking their current password."""
+    _require_current_password(user, current_password)
+    changed = [field for field, value in (("name", name), ("email", email)) if getattr(user, field) != value]
+    user.name, user.email = name, email
+    if changed:
+        audit.record(Event.PROFILE_CHANGED, actor=user, fields=changed)
+        db.session.commit()
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    """Change the user's own password after checking the current one; other sessions end."""
+    _require_current_password(user, current_password)
+    _store_password(user, new_password)
+    audit.record(Event.PASSWORD_CHANGED, actor=user)
+    db.session.commit()
+
+
+def set_password(user: User, password: str, *, via: str, event: Event = Event.PASSWORD_CHANGED) -> None:
+    """Set a password for ``user`` without the old one (command line, reset link); their sessions end."""
+    _store_password(user, password)
+    audit.record(event, user=user, via=via)
+    db.session.commit()
+
+
+def _store_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+
+
+def _require_current_password(user: User, password: str) -> None:
+    if not check_password(user.password_hash, password):
+        raise FieldError("current_password", messages.WRONG_CURRENT_PASSWORD)
+
+
+def _assignable_role(actor: User | None, group: Group, role_id: int) -> Role:
+    """Return the role with this id if it belongs to ``group`` and the actor may hand it out."""
+    role = db.session.get(Role, role_id)
+    if role is None or role.group_id != group.id:
+        raise PermissionDenied()
+    if actor is not None and not may_assign(actor, role):
+        raise PermissionDenied()
+    return role
+
+
+def _require_another_top_manager(target: User, *, field: str) -> None:
+    """Refuse a change that would leave ``target``'s group without an active top manager."""
+    others = db.session.scalar(
+        select(func.count(User.id))
+        .join(User.role)
+        .where(Role.group_id == target.group_id, Role.rank >= TOP_MANAGER_RANK)
+        .where(User.active.is_(True), User.id != target.id)
+    )
+    if not others:
+        raise FieldError(field, messages.LAST_TOP_MANAGER)
+
+
+def _require_free_login(login: str) -> None:
+    if db.session.scalar(select(User.id).where(User.login == login)) is not None:
+        raise FieldError("login", messages.LOGIN_TAKEN)
+
+
+def _commit_claiming_login() -> None:
+    """Commit; a login taken meanwhile by a concurrent request becomes a field error."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise FieldError("login", messages.LOGIN_TAKEN) from None

@@ -1,0 +1,93 @@
+"""User-facing sentences that Python code shows; templates hold the rest."""
+
+INCORRECT_LOGIN = "Incorrect login or password."
+LOGIN_REQUIRED = "Please log in to see this page."
+LOGGED_OUT = "You are logged out."
+TRY_AGAIN_IN = "Try again in {wait} (at {time})."
+CSRF_FAILED = "The form has expired or lost its security token. Reload the page and try again."
+
+LOGIN_TAKEN = "This login is already taken."
+LOGIN_CHARACTERS = "Use letters, digits and . _ @ + - only, without spaces."
+TEXT_CHARACTERS = "Control characters and < > are not allowed."
+PASSWORD_CHARACTERS = "Control characters are not allowed in a password."
+PASSWORDS_DIFFER = "The passwords do not match."
+PASSWORD_REQUIRED = "Enter a password for the new user."
+WRONG_CURRENT_PASSWORD = "The current password is not correct."
+LAST_TOP_MANAGER = "You are the last active top manager of this group: make someone else top manager first."
+
+GROUP_CREATED = "Your group {group} is ready. You are its top manager."
+USER_CREATED = "User {name} was added."
+USER_SAVED = "User {name} was saved."
+ROLE_SAVED = "The rights of {role} were saved."
+PROFILE_SAVED = "Your profile was saved."
+PASSWORD_CHANGED = "Your password was changed."
+FIELD_REQUIRED = "This field is required."
+TOO_SHORT = "Use at least {minimum} characters."
+TOO_LONG = "Use at most {maximum} characters."
+
+# What each right allows, by the right's name (shown on the start page and the role form).
+RIGHT_DESCRIPTIONS = {
+    "track_own_time": "Record your own time.",
+    "view_own_reports": "See reports of your own time.",
+    "manage_own_settings": "Change your own name, email and password.",
+    "view_users": "See the list of the group's users.",
+    "manage_users": "Add, edit and deactivate users ranked below you.",
+    "manage_roles": "Change the rights of roles ranked below you.",
+    "manage_basic_settings": "Change the group's basic settings.",
+    "manage_advanced_settings": "Change the group's advanced settings, such as two-factor authentication.",
+    "override_2fa": "Log in with the password alone when the group requires two-factor authentication.",
+}
+
+# Two-factor authentication by emailed code
+NO_EMAIL = "No email associated with this login."
+INVALID_CODE = "Invalid 2FA code."
+CODE_RESENT = "A new code is on its way. The previous one no longer works."
+START_AGAIN = "Too many wrong codes: this code no longer works. Log in again to get a new one."
+SUBJECT_2FA_CODE = "Time Tracker two-factor authentication code"
+SUBJECT_TEST_MAIL = "Time Tracker test email"
+NO_MAIL_SERVER = "No mail server is configured (TIMETRACKER_MAIL_SERVER is not set)."
+
+# Group settings
+GROUP_SAVED = "The group settings were saved."
+TWO_FACTOR_ON = "Two-factor authentication is on for the group."
+TWO_FACTOR_ON_WITHOUT_EMAIL = (
+    "Two-factor authentication is on for the group. These users cannot log in until they "
+    "have an email: {names}."
+)
+TWO_FACTOR_OFF = "Two-factor authentication is off for the group."
+CONFIRM_NO_EMAIL = "Tick this box to switch two-factor authentication on anyway."
+TEST_MAIL_QUEUED = "A test email to {address} is on its way; its state is shown below."
+TEST_MAIL_NEEDS_ADDRESS = "You have no email address: add one in your profile first."
+
+# Personal authenticator 2FA
+INVALID_AUTH_CODE = "Invalid authentication code."
+INVALID_RECOVERY_CODE = "Invalid recovery code."
+WRONG_PASSWORD = "The password is not correct."
+AUTHENTICATOR_ENABLED = "Two-factor authentication is on: from now on you log in with a code from your app."
+AUTHENTICATOR_DISABLED = "Two-factor authentication with your app is off."
+RECOVERY_CODES_REPLACED = "New recovery codes were made; the old ones no longer work."
+CODES_NO_LONGER_SHOWN = (
+    "For your safety, recovery codes are shown only right after they are made. "
+    "Generate new ones to see codes again."
+)
+NOTHING_TO_RESET = "{name} has no authenticator app: there was nothing to reset."
+TWO_FACTOR_RESET_DONE = "Two-factor authentication of {name} was reset: they log in with their password now."
+SUBJECT_2FA_ENABLED = "Two-factor authentication was enabled on your Time Tracker login"
+SUBJECT_2FA_DISABLED = "Two-factor authentication was disabled on your Time Tracker login"
+SUBJECT_2FA_RESET = "Two-factor authentication was reset on your Time Tracker login"
+SUBJECT_RECOVERY_CODE_USED = "A recovery code was used to log in to your Time Tracker login"
+
+# Password reset
+RESET_SENT = "If that login exists, an email is on its way."
+RESET_LINK_INVALID = "This password reset link is invalid, has expired or was used already."
+RESET_DONE = "Your password was changed. Log in with your new password."
+SUBJECT_PASSWORD_RESET = "Reset your Time Tracker password"
+SUBJECT_PASSWORD_CHANGED = "Your Time Tracker password was changed"
+
+# The JSON API
+API_NOT_AN_OBJECT = "The body must be a JSON object (Content-Type: application/json)."
+API_BAD_FIELD = "'{name}' must be a non-empty string of at most {length} characters."
+API_SERVER_ERROR = "Something went wrong on our side."
+API_INVALID_TOKEN = "A valid access token is needed: Authorization: Bearer <token>."
+API_INVALID_PENDING = "This pending login is unknown or has expired: log in again."
+API_PASSWORD_NEEDED = "'password' is needed with an emailed code."

@@ -1,0 +1,25 @@
+"""The data model; importing this package registers every table with the metadata."""
+
+from timetracker.models.api_token import ApiToken
+from timetracker.models.audit import AuditEvent
+from timetracker.models.authenticator import Authenticator, RecoveryCode
+from timetracker.models.group import Group
+from timetracker.models.outbox import MailAttempt, MailStatus, OutboxMessage
+from timetracker.models.pending import PendingLogin
+from timetracker.models.role import Role
+from timetracker.models.user import User, users_of
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Authenticator",
+    "Group",
+    "MailAttempt",
+    "MailStatus",
+    "OutboxMessage",
+    "PendingLogin",
+    "RecoveryCode",
+    "Role",
+    "User",
+    "users_of",
+]

@@ -1,0 +1,92 @@
+"""A user: a login of one group, with a role that decides what they may do."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Select, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timetracker.extensions import db
+from timetracker.models.role import Role
+from timetracker.models.types import UTCDateTime, utcnow
+from timetracker.rights import Right
+
+if TYPE_CHECKING:
+    from timetracker.models.authenticator import Authenticator, RecoveryCode
+    from timetracker.models.group import Group
+
+
+def new_session_token() -> str:
+    """Return a fresh random token; changing it ends the user's other sessions."""
+    return secrets.token_urlsafe(16)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), index=True)
+    # Stored lower-case, which makes logins unique regardless of case.
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    role: Mapped[Role] = relationship(back_populates="users")
+    authenticator: Mapped[Authenticator | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def group(self) -> Group:
+        """Return the user's group, which is their role's group."""
+        return self.role.group
+
+    @property
+    def group_id(self) -> int:
+        """Return the id of the user's group."""
+        return self.role.group_id
+
+    @property
+    def has_authenticator(self) -> bool:
+        """Tell whether the user has a confirmed authenticator app."""
+        return self.authenticator is not None and self.authenticator.confirmed
+
+    def can(self, right: Right) -> bool:
+        """Tell whether the user's role holds ``right``."""
+        return right in self.role.rights
+
+    # Flask-Login's user interface
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """Return the session's user key; it stops matching when the session token changes."""
+        return f"{self.id}:{self.session_token}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.login!r}>"
+
+
+def users_of(group_id: int) -> Select[tuple[User]]:
+    """Return a query for the users of a group, ordered by name."""
+    return select(User).join(User.role).where(Role.group_id == group_id).order_by(User.name, User.id)

@@ -1,0 +1,129 @@
+"""Views of the Security tab: the user's own authenticator app and recovery codes."""
+
+from __future__ import annotations
+
+import segno
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from timetracker import fields, messages, two_factor_settings
+from timetracker.errors import FieldError, PermissionDenied
+from timetracker.profile import bp
+from timetracker.profile.forms import ConfirmAuthenticatorForm, DisableAuthenticatorForm, NewRecoveryCodesForm
+from timetracker.security import recovery_codes, totp
+
+
+@bp.route("/security")
+@login_required
+def security() -> str:
+    """Show whether two-factor authentication is on, with what can be done about it."""
+    return _security_page()
+
+
+def _security_page(
+    disable_form: DisableAuthenticatorForm | None = None, codes_form: NewRecoveryCodesForm | None = None
+) -> str:
+    user = current_user
+    return render_template(
+        "profile/security.html",
+        disable_form=disable_form or DisableAuthenticatorForm(prefix="disable", formdata=None),
+        codes_form=codes_form or NewRecoveryCodesForm(prefix="codes", formdata=None),
+        codes_left=recovery_codes.remaining(user) if user.has_authenticator else 0,
+    )
+
+
+@bp.route("/security/enable", methods=["GET", "POST"])
+@login_required
+def enable() -> Response | str:
+    """Show the recovery codes, the QR code and the secret; enable once the app's code is confirmed."""
+    if current_user.has_authenticator:
+        return redirect(url_for("profile.security"))
+    enrollment = two_factor_settings.enrollment(current_user)
+    form = ConfirmAuthenticatorForm()
+    if form.validate_on_submit():
+        if two_factor_settings.confirm(current_user, form.code.data):
+            flash(messages.AUTHENTICATOR_ENABLED, "success")
+            return redirect(url_for("profile.security"))
+        form.code.errors.append(messages.INVALID_AUTH_CODE)
+    secret = two_factor_settings.secret(enrollment)
+    uri = totp.provisioning_uri(secret, current_user.login)
+    return _private(
+        render_template(
+            "profile/enable.html",
+            form=form,
+            codes=two_factor_settings.shown_codes(enrollment),
+            qr_svg=segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator app"),
+            secret=totp.grouped(secret),
+        )
+    )
+
+
+@bp.route("/security/disable", methods=["POST"])
+@login_required
+def disable() -> Response | str:
+    """Turn the authenticator off after checking the password."""
+    form = DisableAuthenticatorForm(prefix="disable")
+    if not current_user.has_authenticator:
+        return redirect(url_for("profile.security"))
+    if form.validate_on_submit():
+        try:
+            two_factor_settings.disable(current_user, form.password.data)
+        except FieldError as error:
+            fields.show_error(form, error)
+        else:
+            flash(messages.AUTHENTICATOR_DISABLED, "success")
+            return redirect(url_for("profile.security"))
+    return _security_page(disable_form=form)
+
+
+@bp.route("/security/recovery-codes", methods=["GET", "POST"])
+@login_required
+def new_recovery_codes() -> Response | str:
+    """Make a new set of recovery codes (password required) and show it while it may be seen."""
+    form = NewRecoveryCodesForm(prefix="codes")
+    if form.validate_on_submit():
+        try:
+            two_factor_settings.regenerate_codes(current_user, form.password.data)
+        except FieldError as error:
+            fields.show_error(form, error)
+            return _security_page(codes_form=form)
+        except PermissionDenied:
+            return redirect(url_for("profile.security"))
+        flash(messages.RECOVERY_CODES_REPLACED, "success")
+        return redirect(url_for("profile.new_recovery_codes"))
+    if form.is_submitted():
+        return _security_page(codes_form=form)
+    return _private(render_template("profile/recovery_codes.html", codes=_codes_or_404()))
+
+
+@bp.route("/security/recovery-codes.txt")
+@login_required
+def download_recovery_codes() -> Response:
+    """Download the recovery codes being shown, as a text file."""
+    response = _private(render_template("profile/recovery_codes.txt", codes=_codes_or_404()))
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="time-tracker-recovery-codes.txt"'
+    return response
+
+
+@bp.route("/security/recovery-codes/print")
+@login_required
+def print_recovery_codes() -> Response:
+    """Show the recovery codes being shown on a page made for printing."""
+    return _private(render_template("profile/recovery_codes_print.html", codes=_codes_or_404()))
+
+
+def _private(body: str) -> Response:
+    """Return a response that no browser or proxy may keep: it shows secrets."""
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _codes_or_404() -> list[str]:
+    """Return the codes the user may still see, or answer 404 saying why not."""
+    codes = two_factor_settings.shown_codes(current_user.authenticator)
+    if codes is None:
+        abort(404, description=messages.CODES_NO_LONGER_SHOWN)
+    return codes

@@ -1,0 +1,56 @@
+"""The emailed second factor: random codes, kept only as keyed hashes bound to one pending login."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+
+from timetracker import clock, messages
+from timetracker.mail import outbox
+from timetracker.models import PendingLogin
+from timetracker.security.keys import keyed_hash
+
+PURPOSE = "emailed 2FA code"
+_SEPARATORS = re.compile(r"[\s-]+")
+
+
+def send_code(pending: PendingLogin) -> None:
+    """Issue a new code for ``pending`` (voiding the previous one) and queue it by email."""
+    config = current_app.config
+    digits, ttl = config["2FA_CODE_DIGITS"], config["2FA_CODE_TTL"]
+    code = f"{secrets.randbelow(10**digits):0{digits}d}"
+    now = clock.now()
+    user = pending.user
+    pending.code_hash = _hash(pending, code)
+    pending.code_expires_at = now + timedelta(seconds=ttl)
+    pending.expires_at = max(pending.expires_at, pending.code_expires_at)
+    pending.tries_left = config["2FA_MAX_TRIES"]
+    assert user.email, "second_factor_for never asks for an emailed code without an email"
+    pending.code_message = outbox.queue(
+        "2fa code",
+        user.email,
+        messages.SUBJECT_2FA_CODE,
+        "two_factor_code",
+        user_id=user.id,
+        name=user.name,
+        code=code,
+        minutes=max(1, round(ttl / 60)),
+        for_reset=pending.purpose == "reset",
+    )
+
+
+def code_matches(pending: PendingLogin, typed: str) -> bool:
+    """Tell whether ``typed`` is this pending login's current, unexpired code (spaces and dashes ignored)."""
+    candidate = _hash(pending, _SEPARATORS.sub("", typed or ""))
+    stored = pending.code_hash or ""
+    unexpired = pending.code_expires_at is not None and pending.code_expires_at > clock.now()
+    return hmac.compare_digest(candidate, stored) and unexpired
+
+
+def _hash(pending: PendingLogin, code: str) -> str:
+    """Hash a code together with its pending login, so it is worthless anywhere else."""
+    return keyed_hash(PURPOSE, f"{pending.id}:{code}")

@@ -1,0 +1,46 @@
+"""The one rule: which second factor a login needs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from timetracker.models import User
+from timetracker.rights import Right
+
+
+class Factor(StrEnum):
+    NONE = "none"
+    EMAIL = "email"  # a code emailed after the password, entered with the password again
+    AUTHENTICATOR = "authenticator"  # a code from the user's authenticator app, or a recovery code
+
+
+def second_factor_for(user: User, *, group_requires: bool | None = None) -> Factor:
+    """Return the second factor ``user`` must give after their password.
+
+    :param group_requires: answer as if the group's two-factor setting were this, to
+        foresee who would need an emailed code before the setting is switched on.
+    """
+    return factor_from(
+        has_authenticator=user.has_authenticator,
+        group_requires=user.group.two_factor_required if group_requires is None else group_requires,
+        can_override=user.can(Right.OVERRIDE_2FA),
+    )
+
+
+def factor_from(*, has_authenticator: bool, group_requires: bool, can_override: bool) -> Factor:
+    """Decide the second factor from the facts about a user (reports use it on plain rows).
+
+    A confirmed authenticator app wins whatever the group says: it is the stronger factor.
+    Otherwise a group that requires two-factor authentication gets an emailed code from
+    everyone whose role lacks ``override_2fa``.
+    """
+    if has_authenticator:
+        return Factor.AUTHENTICATOR
+    if group_requires and not can_override:
+        return Factor.EMAIL
+    return Factor.NONE
+
+
+def overrides_group_2fa(user: User) -> bool:
+    """Tell whether ``user`` skips the group's second factor thanks to ``override_2fa``."""
+    return user.group.two_factor_required and second_factor_for(user) is Factor.NONE
