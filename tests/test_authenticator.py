@@ -46,7 +46,7 @@ def enroll(client: BrowserClient, login: str = "user") -> tuple[str, list[str]]:
     """Log in as ``login`` and enable an authenticator; return its secret and recovery codes."""
     client.login(login)
     secret, codes, _ = start_enrollment(client)
-    response = client.submit("/profile/security/enable", {"code": code_at(secret)})
+    response = client.submit("/profile/security/enable", {"code": code_at(secret), "password": PASSWORD})
     assert response.location == "/profile/security", response.text
     client.submit("/logout")
     return secret, codes
@@ -106,7 +106,7 @@ def test_enable_with_the_current_code(
 ) -> None:
     client.login("user")
     secret, _, _ = start_enrollment(client)
-    response = client.submit("/profile/security/enable", {"code": code_at(secret)})
+    response = client.submit("/profile/security/enable", {"code": code_at(secret), "password": PASSWORD})
     assert response.location == "/profile/security"
     page = client.get("/profile/security").text
     assert "Two-factor authentication is on" in page and "<strong>10</strong> unused recovery codes" in page
@@ -119,11 +119,26 @@ def test_enable_with_a_wrong_code_keeps_the_page(app: Flask, client: BrowserClie
     client.login("user")
     secret, codes, _ = start_enrollment(client)
     wrong = f"{(int(code_at(secret)) + 1) % 10**6:06d}"
-    response = client.submit("/profile/security/enable", {"code": wrong})
+    response = client.submit("/profile/security/enable", {"code": wrong, "password": PASSWORD})
     assert response.status_code == 200 and "Invalid authentication code." in response.text
     assert secret in response.text.replace(" ", "")
     assert all(code in response.text for code in codes)
     assert not has_authenticator(app, people)
+
+
+def test_enable_with_a_wrong_password_changes_nothing_and_spends_no_code(
+    app: Flask, client: BrowserClient, people: People
+) -> None:
+    client.login("user")
+    secret, codes, _ = start_enrollment(client)
+    code = code_at(secret)
+    response = client.submit("/profile/security/enable", {"code": code, "password": "guess"})
+    assert response.status_code == 200 and "The password is not correct." in response.text
+    assert secret in response.text.replace(" ", "") and all(c in response.text for c in codes)
+    assert not has_authenticator(app, people)
+    assert audit_trail(app)[-1] == ("password confirmation failed", "user", None)
+    response = client.submit("/profile/security/enable", {"code": code, "password": PASSWORD})
+    assert response.location == "/profile/security"
 
 
 def test_enable_with_an_expired_code(
@@ -134,7 +149,10 @@ def test_enable_with_an_expired_code(
     old = code_at(secret, -2)
     if old in (code_at(secret, -1), code_at(secret), code_at(secret, 1)):
         pytest.skip("the old code happens to equal a current one")
-    assert "Invalid authentication code." in client.submit("/profile/security/enable", {"code": old}).text
+    assert (
+        "Invalid authentication code."
+        in client.submit("/profile/security/enable", {"code": old, "password": PASSWORD}).text
+    )
     assert not has_authenticator(app, people)
 
 
@@ -142,7 +160,7 @@ def test_the_code_that_enabled_cannot_log_in(app: Flask, client: BrowserClient, 
     client.login("user")
     secret, _, _ = start_enrollment(client)
     code = code_at(secret)
-    client.submit("/profile/security/enable", {"code": code})
+    client.submit("/profile/security/enable", {"code": code, "password": PASSWORD})
     client.submit("/logout")
     client.login("user")
     response = client.submit("/2fa", {"code": code})

@@ -84,6 +84,7 @@ NEW_PASSWORD = {
     "password-new_password": "good password",
     "password-confirm": "good password",
 }
+ENABLE = {"code": "123456", "password": PASSWORD}
 ADVANCED = {"name": "Acme", "description": "Makers of things"}
 SQL_NAME = frozenset({"sql"})
 ANY_PASSWORD = frozenset({"sql", "html"})
@@ -140,7 +141,8 @@ CASES = {
     "advanced.description": Case(
         _fixed("/group/advanced"), "manager", _form(ADVANCED), ("description",), frozenset({"sql", "empty"})
     ),
-    "enable.code": Case(_fixed("/profile/security/enable"), "user", _form({"code": "123456"}), ("code",)),
+    "enable.code": Case(_fixed("/profile/security/enable"), "user", _form(ENABLE), ("code",)),
+    "enable.password": Case(_fixed("/profile/security/enable"), "user", _form(ENABLE), ("password",)),
     "password.new": Case(
         _fixed("/profile/password"),
         "user",

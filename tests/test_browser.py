@@ -116,6 +116,7 @@ def test_user_enables_an_authenticator_and_logs_in_with_it_then_with_a_recovery_
     recovery_codes = page.locator("ol.codes code").all_inner_texts()
     assert len(recovery_codes) == 10
     page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).now())
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Enable").click()
     expect(page.get_by_text("Two-factor authentication is on")).to_be_visible()
     page.get_by_role("button", name="Log out").click()

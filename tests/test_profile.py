@@ -43,6 +43,7 @@ def test_profile_change_needs_the_current_password(app: Flask, client: BrowserCl
     assert response.status_code == 200 and "The current password is not correct." in response.text
     with app.app_context():
         assert people.user("user").name == "Jane User"
+    assert audit_trail(app)[-1] == ("password confirmation failed", "user", None)
 
 
 def test_change_password_keeps_this_session_and_ends_the_others(

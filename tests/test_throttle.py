@@ -13,7 +13,8 @@ import limits.strategies
 import pytest
 from flask import Flask
 
-from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, read_code
+from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, audit_trail, read_code
+from tests.test_password_reset import enroll_app
 
 REDIS_URL_VARIABLE = "TIMETRACKER_TEST_REDIS_URL"
 
@@ -152,6 +153,106 @@ def test_gets_are_never_throttled(make_app: Any, people: People) -> None:
     client = client_at(app, "198.51.100.7")
     for _ in range(10):
         assert client.get("/login").status_code == 200
+
+
+# --- a logged-in user giving their password again ---------------------------------------------------
+
+
+def _confirmations(people: People) -> dict[str, tuple[str, dict[str, str], str]]:
+    """Every form where a logged-in user gives their password again: url, other fields, password field."""
+    new = "a brand new password"
+    return {
+        "profile": (
+            "/profile",
+            {"profile-name": "Jane", "profile-email": "j@example.com"},
+            "profile-current_password",
+        ),
+        "password": (
+            "/profile/password",
+            {"password-new_password": new, "password-confirm": new},
+            "password-current_password",
+        ),
+        "enable": ("/profile/security/enable", {"code": "123456"}, "password"),
+        "disable": ("/profile/security/disable", {}, "disable-password"),
+        "recovery codes": ("/profile/security/recovery-codes", {}, "codes-password"),
+        "2FA reset": (f"/users/{people.ids['supervisor']}/reset-2fa", {}, "reset-password"),
+    }
+
+
+def _confirm(client: BrowserClient, people: People, form: str, password: str) -> Any:
+    url, fields, password_field = _confirmations(people)[form]
+    if form == "enable":
+        client.get(url)  # starts the enrollment the form confirms
+    return client.submit(url, {**fields, password_field: password})
+
+
+@pytest.mark.parametrize("form", ["profile", "password", "enable", "disable", "recovery codes", "2FA reset"])
+def test_every_password_confirmation_is_throttled(make_app: Any, people: People, form: str) -> None:
+    app = make_app(PASSWORD_CONFIRMATION_LIMIT="1 per 15 minutes")
+    login = "manager" if form == "2FA reset" else "user"
+    if form in ("disable", "recovery codes", "2FA reset"):
+        enroll_app(app, "supervisor" if form == "2FA reset" else login)
+    client = client_at(app, "198.51.100.7")
+    client.login(login)
+    if form in ("disable", "recovery codes"):
+        assert client.submit("/2fa/recovery", {"code": "aaaa-bbbb-cccc"}).location == "/"
+    refused = _confirm(client, people, form, "guess")
+    assert refused.status_code == 200 and 'class="error"' in refused.text
+    assert audit_trail(app)[-1] == ("password confirmation failed", login, None)
+    assert_throttled(_confirm(client, people, form, PASSWORD))  # even the right password waits
+
+
+def test_wrong_passwords_count_across_forms_and_only_for_their_user(make_app: Any, people: People) -> None:
+    app = make_app(PASSWORD_CONFIRMATION_LIMIT="3 per 15 minutes")
+    thief = client_at(app, "203.0.113.5")
+    thief.login("user")
+    for form in ("profile", "password", "enable"):
+        assert _confirm(thief, people, form, "guess").status_code == 200
+    assert_throttled(_confirm(thief, people, "profile", "guess"))
+    owner_elsewhere = client_at(app, "198.51.100.7")
+    owner_elsewhere.login("user")
+    assert_throttled(_confirm(owner_elsewhere, people, "profile", PASSWORD))  # the account is what counts
+    manager = client_at(app, "203.0.113.5")
+    manager.login("manager")
+    assert _confirm(manager, people, "profile", PASSWORD).status_code == 302
+    events = [event for event, actor, _ in audit_trail(app) if actor == "user"]
+    assert events.count("password confirmation failed") == 3
+
+
+def test_right_passwords_do_not_count(make_app: Any, people: People) -> None:
+    app = make_app(PASSWORD_CONFIRMATION_LIMIT="2 per 15 minutes")
+    client = client_at(app, "198.51.100.7")
+    client.login("user")
+    for _ in range(5):
+        assert _confirm(client, people, "profile", PASSWORD).location == "/profile"
+
+
+def test_a_form_error_beside_a_right_password_does_not_count(make_app: Any, people: People) -> None:
+    app = make_app(PASSWORD_CONFIRMATION_LIMIT="1 per 15 minutes")
+    client = client_at(app, "198.51.100.7")
+    client.login("user")
+    for _ in range(3):
+        response = client.submit(
+            "/profile/password",
+            {
+                "password-current_password": PASSWORD,
+                "password-new_password": "short",
+                "password-confirm": "other",
+            },
+        )
+        assert response.status_code == 200 and 'class="error"' in response.text
+    assert _confirm(client, people, "profile", PASSWORD).location == "/profile"
+
+
+def test_anonymous_posts_go_to_the_login_uncounted(make_app: Any, people: People) -> None:
+    app = make_app(PASSWORD_CONFIRMATION_LIMIT="1 per 15 minutes")
+    client = client_at(app, "198.51.100.7")
+    token = client.csrf_token()
+    for _ in range(3):
+        response = client.post(
+            "/profile/security/disable", data={"csrf_token": token, "disable-password": "x"}
+        )
+        assert response.status_code == 302 and response.location.startswith("/login")
 
 
 # --- shared storage ------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ class Event(StrEnum):
     ROLE_CHANGED = "role changed"
     ROLE_RIGHTS_CHANGED = "rights of a role changed"
     PASSWORD_CHANGED = "password changed"
+    PASSWORD_CONFIRMATION_FAILED = "password confirmation failed"
     PROFILE_CHANGED = "profile changed"
     OVERRIDE_USED = "2FA override used"
     CODE_SENT = "2FA code sent"

@@ -62,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
     "2FA_LIMIT_PER_ADDRESS": "30 per minute; 300 per hour",
     "2FA_LIMIT_PER_ACCOUNT": "20 per 15 minutes",  # failures only
     "2FA_RESEND_LIMIT": "1 per minute; 5 per 15 minutes",
+    "PASSWORD_CONFIRMATION_LIMIT": "10 per 15 minutes",  # wrong passwords of a logged-in user
     # Password reset by email
     "PASSWORD_RESET_TTL": 60 * 60,  # seconds a reset link stays valid
     "RESET_LIMIT_PER_ADDRESS": "5 per minute; 20 per hour",

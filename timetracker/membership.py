@@ -26,7 +26,8 @@ from timetracker.rights import (
     may_edit_rights,
     may_manage,
 )
-from timetracker.security.passwords import check_password, hash_password
+from timetracker.security.passwords import hash_password
+from timetracker.security.reauth import require_password
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,9 @@ def set_role_rights(actor: User, role: Role, rights: frozenset[Right]) -> None:
 
 def update_profile(user: User, *, name: str, email: str | None, current_password: str) -> None:
     """Change the user's own name and email after checking their current password."""
-    _require_current_password(user, current_password)
+    require_password(
+        user, current_password, field="current_password", message=messages.WRONG_CURRENT_PASSWORD
+    )
     changed = [field for field, value in (("name", name), ("email", email)) if getattr(user, field) != value]
     user.name, user.email = name, email
     if changed:
@@ -170,7 +173,9 @@ def update_profile(user: User, *, name: str, email: str | None, current_password
 
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     """Change the user's own password after checking the current one; other sessions end."""
-    _require_current_password(user, current_password)
+    require_password(
+        user, current_password, field="current_password", message=messages.WRONG_CURRENT_PASSWORD
+    )
     _store_password(user, new_password)
     audit.record(Event.PASSWORD_CHANGED, actor=user)
     db.session.commit()
@@ -186,11 +191,6 @@ def set_password(user: User, password: str, *, via: str, event: Event = Event.PA
 def _store_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
-
-
-def _require_current_password(user: User, password: str) -> None:
-    if not check_password(user.password_hash, password):
-        raise FieldError("current_password", messages.WRONG_CURRENT_PASSWORD)
 
 
 def _assignable_role(actor: User | None, group: Group, role_id: int) -> Role:

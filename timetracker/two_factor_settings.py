@@ -11,14 +11,14 @@ from datetime import timedelta
 
 from timetracker import audit, clock, messages
 from timetracker.audit import Event
-from timetracker.errors import FieldError, PermissionDenied
+from timetracker.errors import PermissionDenied
 from timetracker.extensions import db
 from timetracker.mail import outbox
 from timetracker.models import Authenticator, User
 from timetracker.models.user import new_session_token
 from timetracker.rights import may_manage
 from timetracker.security import encryption, recovery_codes, totp
-from timetracker.security.passwords import check_password
+from timetracker.security.reauth import require_password
 
 ENROLLMENT_LIFETIME = timedelta(hours=1)
 NEW_CODES_SHOWN_FOR = timedelta(minutes=15)
@@ -56,11 +56,18 @@ def shown_codes(authenticator: Authenticator | None) -> list[str] | None:
     return json.loads(encryption.decrypt(authenticator.shown_codes_encrypted or ""))
 
 
-def confirm(user: User, code: str) -> bool:
-    """Enable the enrollment if ``code`` is the app's current code; tell whether it was."""
+def confirm(user: User, password: str, code: str) -> bool:
+    """Enable the enrollment if ``code`` is the app's current code; tell whether it was.
+
+    The password comes first, so whoever holds a stolen session cannot enrol their own phone,
+    and a wrong password spends no code.
+
+    :raise FieldError: the password is wrong.
+    """
     enrollment = user.authenticator
     if enrollment is None or enrollment.confirmed:
         return False
+    require_password(user, password, field="password")
     step = totp.matching_step(secret(enrollment), code, after_step=None)
     if step is None:
         return False
@@ -77,7 +84,7 @@ def confirm(user: User, code: str) -> bool:
 
 def disable(user: User, password: str) -> None:
     """Remove the user's authenticator and recovery codes after checking their password."""
-    _require_password(user, password, field="password")
+    require_password(user, password, field="password")
     _remove(user)
     audit.record(Event.AUTHENTICATOR_DISABLED, actor=user)
     _notify(user, messages.SUBJECT_2FA_DISABLED, "two_factor_disabled")
@@ -86,7 +93,7 @@ def disable(user: User, password: str) -> None:
 
 def regenerate_codes(user: User, password: str) -> None:
     """Replace the user's recovery codes with new ones, shown for a while; the old ones die."""
-    _require_password(user, password, field="password")
+    require_password(user, password, field="password")
     if not user.has_authenticator:
         raise PermissionDenied()
     codes = recovery_codes.generate()
@@ -109,7 +116,7 @@ def reset(actor: User | None, user: User, actor_password: str | None = None) -> 
     if actor is not None:
         if not may_manage(actor, user):
             raise PermissionDenied()
-        _require_password(actor, actor_password or "", field="password")
+        require_password(actor, actor_password or "", field="password")
     if user.authenticator is None:
         return False
     _remove(user)
@@ -133,11 +140,6 @@ def _show(authenticator: Authenticator, codes: list[str], lifetime: timedelta) -
 def _still_shown(authenticator: Authenticator) -> bool:
     until = authenticator.shown_codes_until
     return authenticator.shown_codes_encrypted is not None and until is not None and until > clock.now()
-
-
-def _require_password(user: User, password: str, *, field: str) -> None:
-    if not check_password(user.password_hash, password):
-        raise FieldError(field, messages.WRONG_PASSWORD)
 
 
 def _notify(user: User, subject: str, template: str, **context: object) -> None:

@@ -14,6 +14,7 @@ from timetracker.group import bp
 from timetracker.group.forms import NewUserForm, ResetTwoFactorForm, UserForm
 from timetracker.models import User, users_of
 from timetracker.rights import Right, may_assign, may_manage
+from timetracker.security import throttle
 
 
 @bp.route("/users")
@@ -59,6 +60,7 @@ def edit_user(user_id: int) -> Response | str:
 
 @bp.route("/users/<int:user_id>/reset-2fa", methods=["POST"])
 @right_required(Right.MANAGE_USERS)
+@throttle.password_confirmation
 def reset_two_factor(user_id: int) -> Response | str:
     """Remove the user's authenticator and recovery codes, confirmed with the manager's password."""
     user = _managed_user(user_id)

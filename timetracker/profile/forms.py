@@ -25,6 +25,7 @@ class PasswordForm(FlaskForm):
 
 class ConfirmAuthenticatorForm(FlaskForm):
     code = StringField("Authentication code", [InputRequired(), Length(max=40)])
+    password = PasswordField("Password", CURRENT_PASSWORD)
     submit = SubmitField("Enable")
 
 

@@ -11,7 +11,7 @@ from timetracker import fields, messages, two_factor_settings
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.profile import bp
 from timetracker.profile.forms import ConfirmAuthenticatorForm, DisableAuthenticatorForm, NewRecoveryCodesForm
-from timetracker.security import recovery_codes, totp
+from timetracker.security import recovery_codes, throttle, totp
 
 
 @bp.route("/security")
@@ -35,6 +35,7 @@ def _security_page(
 
 @bp.route("/security/enable", methods=["GET", "POST"])
 @login_required
+@throttle.password_confirmation
 def enable() -> Response | str:
     """Show the recovery codes, the QR code and the secret; enable once the app's code is confirmed."""
     if current_user.has_authenticator:
@@ -42,10 +43,15 @@ def enable() -> Response | str:
     enrollment = two_factor_settings.enrollment(current_user)
     form = ConfirmAuthenticatorForm()
     if form.validate_on_submit():
-        if two_factor_settings.confirm(current_user, form.code.data):
-            flash(messages.AUTHENTICATOR_ENABLED, "success")
-            return redirect(url_for("profile.security"))
-        form.code.errors.append(messages.INVALID_AUTH_CODE)
+        try:
+            enabled = two_factor_settings.confirm(current_user, form.password.data, form.code.data)
+        except FieldError as error:
+            fields.show_error(form, error)
+        else:
+            if enabled:
+                flash(messages.AUTHENTICATOR_ENABLED, "success")
+                return redirect(url_for("profile.security"))
+            form.code.errors.append(messages.INVALID_AUTH_CODE)
     secret = two_factor_settings.secret(enrollment)
     uri = totp.provisioning_uri(secret, current_user.login)
     return _private(
@@ -61,6 +67,7 @@ def enable() -> Response | str:
 
 @bp.route("/security/disable", methods=["POST"])
 @login_required
+@throttle.password_confirmation
 def disable() -> Response | str:
     """Turn the authenticator off after checking the password."""
     form = DisableAuthenticatorForm(prefix="disable")
@@ -79,6 +86,7 @@ def disable() -> Response | str:
 
 @bp.route("/security/recovery-codes", methods=["GET", "POST"])
 @login_required
+@throttle.password_confirmation
 def new_recovery_codes() -> Response | str:
     """Make a new set of recovery codes (password required) and show it while it may be seen."""
     form = NewRecoveryCodesForm(prefix="codes")

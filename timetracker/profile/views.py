@@ -12,11 +12,13 @@ from timetracker.errors import FieldError
 from timetracker.profile import bp
 from timetracker.profile.forms import PasswordForm, ProfileForm
 from timetracker.rights import Right
+from timetracker.security import throttle
 from timetracker.security.login import keep_session
 
 
 @bp.route("", methods=["GET", "POST"])
 @right_required(Right.MANAGE_OWN_SETTINGS)
+@throttle.password_confirmation
 def profile() -> Response | str:
     """Show the profile, and change the user's name and email."""
     form = ProfileForm(prefix="profile", obj=current_user)
@@ -38,6 +40,7 @@ def profile() -> Response | str:
 
 @bp.route("/password", methods=["POST"])
 @right_required(Right.MANAGE_OWN_SETTINGS)
+@throttle.password_confirmation
 def password() -> Response | str:
     """Change the user's own password; their other sessions end."""
     form = PasswordForm(prefix="password")

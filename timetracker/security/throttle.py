@@ -5,6 +5,9 @@ one for the account from one address (every attempt counts), which locks out a s
 attacker without touching the account's owner elsewhere, and a higher one for the account
 from all addresses that counts failures only. Windows are moving: a lock lifts at most one
 window after the last counted attempt, so nobody can lock a top manager out for longer.
+
+A logged-in user who must give their password again (profile, 2FA settings, a manager's 2FA
+reset) has a limit on wrong passwords of their own.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from timetracker import validation
 from timetracker.extensions import limiter
 from timetracker.security import pending as pending_logins
+from timetracker.security import reauth
 
 
 def _setting(name: str) -> Callable[[], str]:
@@ -64,6 +69,10 @@ def pending_account() -> str:
     return f"pending-user:{pending.user_id if pending else '(none)'}"
 
 
+def logged_in_account() -> str:
+    return f"user:{current_user.get_id()}"
+
+
 def _failed(response: Response) -> bool:
     """A failed attempt re-renders its page (200) or gets a JSON error (4xx); success redirects
     (browser) or answers 200 with JSON (API)."""
@@ -93,6 +102,20 @@ def reset_request(view: Callable[..., Any]) -> Callable[..., Any]:
     """Throttle password reset requests per address and per login or email asked for."""
     view = _limit("RESET_LIMIT_PER_ACCOUNT", posted_identity)(view)
     return _limit("RESET_LIMIT_PER_ADDRESS", client_address)(view)
+
+
+def password_confirmation(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Throttle POSTs where a logged-in user gives their password again, counting wrong passwords.
+
+    Put it below the decorator that requires the login, so anonymous visitors are sent to log in.
+    """
+    return limiter.shared_limit(
+        _setting("PASSWORD_CONFIRMATION_LIMIT"),
+        scope="password confirmation",  # one count across all those forms
+        key_func=logged_in_account,
+        methods=["POST"],
+        deduct_when=lambda _: reauth.password_was_refused(),
+    )(view)
 
 
 def resend(view: Callable[..., Any]) -> Callable[..., Any]:
