@@ -127,8 +127,9 @@ def main() -> None:
         figures = json.loads(re.findall(r"^\{.*\}$", output, re.MULTILINE)[-1])
     print(
         f"members CSV export of {args.users} users ({args.db}): {figures['rows'] - 1} rows, "
-        f"{figures['bytes'] / 1e6:.1f} MB in {figures['seconds']:.2f} s; peak memory of the exporting process "
-        f"{figures['peak_kb'] / 1024:.0f} MB ({figures['baseline_kb'] / 1024:.0f} MB before the export)"
+        f"{figures['bytes'] / 1e6:.1f} MB in {figures['seconds']:.2f} s; "
+        f"peak memory of the exporting process {figures['peak_kb'] / 1024:.0f} MB "
+        f"({figures['baseline_kb'] / 1024:.0f} MB before the export)"
     )
 
 

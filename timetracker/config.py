@@ -110,7 +110,8 @@ def require_secret_key(app: Flask) -> None:
             "TIMETRACKER_SECRET_KEY is not set, and Time Tracker will not start without it: "
             "it signs sessions and protects secrets at rest. Set it to a long random value "
             "and keep it stable across restarts, for example:\n"
-            "    export TIMETRACKER_SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\""
+            "    export TIMETRACKER_SECRET_KEY="
+            "\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\""
         )
     app.logger.warning("TIMETRACKER_SECRET_KEY is not set: using a random key until restart.")
     app.config["SECRET_KEY"] = secrets.token_hex(32)
