@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
 
+from timetracker import messages
 from timetracker.database import MIGRATIONS
 from timetracker.extensions import db, limiter
 from timetracker.mail import transport
@@ -61,15 +62,15 @@ def secret_key() -> Result:
         return Result(
             "secret key",
             Status.FAIL,
-            "not set: a random key is used until restart (set TIMETRACKER_SECRET_KEY)",
+            messages.CHECK_SECRET_KEY_GENERATED,
         )
     if len(key) < MIN_SECRET_LENGTH:
         return Result(
             "secret key",
             Status.FAIL,
-            f"only {len(key)} characters: use at least {MIN_SECRET_LENGTH} random ones",
+            messages.CHECK_SECRET_KEY_TOO_SHORT.format(length=len(key), minimum=MIN_SECRET_LENGTH),
         )
-    return Result("secret key", Status.OK, f"set ({len(key)} characters)")
+    return Result("secret key", Status.OK, messages.CHECK_SECRET_KEY_SET.format(length=len(key)))
 
 
 def database() -> Result:
@@ -78,8 +79,12 @@ def database() -> Result:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:
-        return Result("database", Status.FAIL, f"cannot connect to {url}: {_first_line(error)}")
-    return Result("database", Status.OK, f"connected to {url}")
+        return Result(
+            "database",
+            Status.FAIL,
+            messages.CHECK_DATABASE_UNREACHABLE.format(url=url, error=_first_line(error)),
+        )
+    return Result("database", Status.OK, messages.CHECK_DATABASE_CONNECTED.format(url=url))
 
 
 def migrations() -> Result:
@@ -90,26 +95,23 @@ def migrations() -> Result:
         with db.engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
     except Exception as error:
-        return Result("migrations", Status.FAIL, f"cannot read the database's revision: {_first_line(error)}")
+        return Result(
+            "migrations", Status.FAIL, messages.CHECK_MIGRATIONS_UNREADABLE.format(error=_first_line(error))
+        )
     if current != head:
-        detail = (
-            f"the database is at {current or 'no revision'}, the code needs {head}: "
-            "run flask --app timetracker db upgrade"
+        detail = messages.CHECK_MIGRATIONS_BEHIND.format(
+            current=current or messages.CHECK_MIGRATIONS_NO_REVISION, head=head
         )
         return Result("migrations", Status.FAIL, detail)
-    return Result("migrations", Status.OK, f"at {head}, the latest")
+    return Result("migrations", Status.OK, messages.CHECK_MIGRATIONS_LATEST.format(head=head))
 
 
 def mail() -> Result:
     mode = transport.mail_mode()
     if mode == "console":
-        return Result(
-            "mail", Status.WARN, "no mail server: messages are printed on the console (debug mode only)"
-        )
+        return Result("mail", Status.WARN, messages.CHECK_MAIL_CONSOLE)
     if mode == "none":
-        return Result(
-            "mail", Status.FAIL, "no mail server configured (TIMETRACKER_MAIL_SERVER): codes cannot be sent"
-        )
+        return Result("mail", Status.FAIL, messages.CHECK_MAIL_NONE)
     return _smtp_handshake()
 
 
@@ -131,20 +133,24 @@ def _smtp_handshake() -> Result:
         return Result(
             "mail",
             Status.FAIL,
-            f"SMTP server {server} not ready: {type(error).__name__}: {_first_line(error)}",
+            messages.CHECK_MAIL_NOT_READY.format(
+                server=server, error_type=type(error).__name__, error=_first_line(error)
+            ),
         )
-    return Result("mail", Status.OK, f"SMTP server {server} answered ({code})")
+    return Result("mail", Status.OK, messages.CHECK_MAIL_ANSWERED.format(server=server, code=code))
 
 
 def rate_limit_storage() -> Result:
     uri = current_app.config["RATELIMIT_STORAGE_URI"]
     if uri.startswith("memory://"):
-        return Result(
-            "rate limits", Status.WARN, "kept in memory: each process counts alone (use Redis with several)"
-        )
+        return Result("rate limits", Status.WARN, messages.CHECK_RATE_LIMITS_IN_MEMORY)
     if not limiter.storage.check():
-        return Result("rate limits", Status.FAIL, f"storage {_without_password(uri)} does not answer")
-    return Result("rate limits", Status.OK, f"storage {_without_password(uri)} answers")
+        return Result(
+            "rate limits", Status.FAIL, messages.CHECK_RATE_LIMITS_SILENT.format(uri=_without_password(uri))
+        )
+    return Result(
+        "rate limits", Status.OK, messages.CHECK_RATE_LIMITS_ANSWER.format(uri=_without_password(uri))
+    )
 
 
 def _first_line(error: BaseException) -> str:

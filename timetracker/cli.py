@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from timetracker import checks, demo, membership, two_factor_settings, validation
+from timetracker import checks, demo, membership, messages, two_factor_settings, validation
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
 from timetracker.models import Group, User, users_of
@@ -71,7 +71,7 @@ def create_group(name: str, manager_name: str, login: str, email: str | None, pa
     """Create a group with the default roles and its top manager."""
     new = membership.NewGroup(name, manager_name, login, password, email)
     user = _run(lambda: membership.create_group(new, via=VIA))
-    click.echo(f"Created group {name!r} (id {user.group_id}) with top manager {user.login!r}.")
+    click.echo(messages.CLI_GROUP_CREATED.format(name=name, group_id=user.group_id, login=user.login))
 
 
 @group_cli.command("list")
@@ -95,14 +95,18 @@ def add_user(
     """Add a user to a group."""
     group = db.session.get(Group, group_id)
     if group is None:
-        raise click.ClickException(f"There is no group with id {group_id}.")
+        raise click.ClickException(messages.CLI_NO_SUCH_GROUP.format(group_id=group_id))
     role = next((r for r in group.roles if r.name.lower() == role_name.strip().lower()), None)
     if role is None:
         names = ", ".join(r.name for r in group.roles)
-        raise click.ClickException(f"Group {group.name!r} has no role {role_name!r}. Its roles: {names}.")
+        raise click.ClickException(
+            messages.CLI_NO_SUCH_ROLE.format(group=group.name, role=role_name, names=names)
+        )
     details = membership.UserDetails(name, login, email, role.id, not inactive, password)
     user = _run(lambda: membership.add_user(None, group, details))
-    click.echo(f"Added {user.login!r} ({user.name}) to group {group.name!r} as {role.name}.")
+    click.echo(
+        messages.CLI_USER_ADDED.format(login=user.login, name=user.name, group=group.name, role=role.name)
+    )
 
 
 @user_cli.command("set-password")
@@ -112,7 +116,7 @@ def set_password(login: str, password: str) -> None:
     """Set a new password for LOGIN; their sessions end."""
     user = _existing_user(login)
     membership.set_password(user, password, via=VIA)
-    click.echo(f"Password of {user.login!r} was changed.")
+    click.echo(messages.CLI_PASSWORD_CHANGED.format(login=user.login))
 
 
 @user_cli.command("reset-2fa")
@@ -121,8 +125,8 @@ def reset_two_factor(login: str) -> None:
     """Remove LOGIN's authenticator app and recovery codes (for when no manager can log in)."""
     user = _existing_user(login)
     if not two_factor_settings.reset(None, user):
-        raise click.ClickException(f"{user.login!r} has no authenticator app: nothing to reset.")
-    click.echo(f"Two-factor authentication of {user.login!r} was reset; they log in with their password now.")
+        raise click.ClickException(messages.CLI_NOTHING_TO_RESET.format(login=user.login))
+    click.echo(messages.CLI_TWO_FACTOR_RESET.format(login=user.login))
 
 
 @user_cli.command("list")
@@ -143,7 +147,7 @@ def list_users(group_id: int | None) -> None:
 def demo_command() -> None:
     """Create the demo group when the database has no group yet, and print its logins."""
     if demo.create_if_empty():
-        click.echo("Created the demo group.")
+        click.echo(messages.CLI_DEMO_CREATED)
     click.echo(demo.describe())
 
 
@@ -156,14 +160,14 @@ def check_command() -> None:
         click.echo(result.line())
     failed = [result for result in results if result.status is checks.Status.FAIL]
     if failed:
-        raise click.ClickException(f"{len(failed)} problem(s) to fix before serving users.")
-    click.echo("Ready.")
+        raise click.ClickException(messages.CLI_CHECK_PROBLEMS.format(count=len(failed)))
+    click.echo(messages.CLI_CHECK_READY)
 
 
 def _existing_user(login: str) -> User:
     user = find_user(login)
     if user is None:
-        raise click.ClickException(f"There is no user with login {login!r}.")
+        raise click.ClickException(messages.CLI_NO_SUCH_USER.format(login=login))
     return user
 
 
@@ -174,4 +178,4 @@ def _run(action: Callable[[], User]) -> User:
     except FieldError as error:
         raise click.ClickException(f"{error.field}: {error.message}") from None
     except PermissionDenied:
-        raise click.ClickException("That role cannot be given in this group.") from None
+        raise click.ClickException(messages.CLI_ROLE_NOT_ALLOWED) from None

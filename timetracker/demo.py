@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 
-from timetracker import membership
+from timetracker import membership, messages
 from timetracker.extensions import db
 from timetracker.models import Group
 
@@ -49,6 +49,4 @@ def create_if_empty() -> bool:
 def describe() -> str:
     """Return the demo logins as a short table for the console."""
     rows = [f"  {u.login:<9} {u.role:<12} {u.email or '(no email)'}" for u in (TOP_MANAGER, *USERS)]
-    return "\n".join(
-        [f"Demo logins of {GROUP_NAME!r} (password {PASSWORD!r} for each, unless changed since):", *rows]
-    )
+    return "\n".join([messages.CLI_DEMO_LOGINS.format(group=GROUP_NAME, password=PASSWORD), *rows])

@@ -22,7 +22,7 @@ mail_cli = AppGroup("mail", help="Deliver the outbox and check the mail settings
 def worker(once: bool) -> None:
     """Deliver the outbox until stopped (set TIMETRACKER_MAIL_DELIVERY=worker for the app)."""
     if once:
-        click.echo(f"Tried {outbox.deliver_due()} message(s).")
+        click.echo(messages.CLI_MAIL_TRIED.format(count=outbox.deliver_due()))
         return
     stop = threading.Event()
 
@@ -31,9 +31,9 @@ def worker(once: bool) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    click.echo(f"Mail worker delivering the outbox ({transport.mail_mode()}); stop with Ctrl+C or SIGTERM.")
+    click.echo(messages.CLI_MAIL_WORKER_STARTED.format(mode=transport.mail_mode()))
     sender.run_loop(current_app._get_current_object(), stop)  # type: ignore[attr-defined]
-    click.echo("Mail worker stopped.")
+    click.echo(messages.CLI_MAIL_WORKER_STOPPED)
 
 
 @mail_cli.command("test")
@@ -55,6 +55,10 @@ def test_mail(address: str) -> None:
         with transport.Mailer(show_conversation=True) as mailer:
             outcome = mailer.send(row)
     except (transport.TemporaryFailure, transport.PermanentFailure) as failure:
-        kind = "temporary" if isinstance(failure, transport.TemporaryFailure) else "permanent"
-        raise click.ClickException(f"Not sent ({kind} failure): {failure}") from None
-    click.echo(f"Sent: {outcome}.")
+        kind = (
+            messages.CLI_MAIL_FAILURE_TEMPORARY
+            if isinstance(failure, transport.TemporaryFailure)
+            else messages.CLI_MAIL_FAILURE_PERMANENT
+        )
+        raise click.ClickException(messages.CLI_MAIL_NOT_SENT.format(kind=kind, failure=failure)) from None
+    click.echo(messages.CLI_MAIL_SENT.format(outcome=outcome))
