@@ -29,13 +29,28 @@ def step_clock(frozen_clock: AppClock) -> AppClock:
     return frozen_clock
 
 
+CONFIRM = "/profile/security/confirm-password"
+ENROLLMENT_PAGES = (
+    "/profile/security/enable",
+    "/profile/security/recovery-codes.txt",
+    "/profile/security/recovery-codes/print",
+)
+
+
 def code_at(secret: str, steps: int = 0) -> str:
     """Return the app's code ``steps`` 30-second steps away from the app's clock."""
     return pyotp.TOTP(secret).at(clock.now() + timedelta(seconds=30 * steps))
 
 
+def confirm_password(client: BrowserClient, then: str = "/profile/security/enable") -> None:
+    """Give the password again, as the pages that show two-factor secrets ask first."""
+    response = client.submit(f"{CONFIRM}?next={then}", {"password": PASSWORD})
+    assert response.location == then, response.text
+
+
 def start_enrollment(client: BrowserClient) -> tuple[str, list[str], str]:
     """Open the enable page; return the secret and recovery codes read off it, and the page."""
+    confirm_password(client)
     page = client.get("/profile/security/enable").text
     secret = re.search(r'<code id="secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")  # type: ignore[union-attr]
     codes = re.findall(r"<li><code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code></li>", page)
@@ -46,7 +61,7 @@ def enroll(client: BrowserClient, login: str = "user") -> tuple[str, list[str]]:
     """Log in as ``login`` and enable an authenticator; return its secret and recovery codes."""
     client.login(login)
     secret, codes, _ = start_enrollment(client)
-    response = client.submit("/profile/security/enable", {"code": code_at(secret), "password": PASSWORD})
+    response = client.submit("/profile/security/enable", {"code": code_at(secret)})
     assert response.location == "/profile/security", response.text
     client.submit("/logout")
     return secret, codes
@@ -106,7 +121,7 @@ def test_enable_with_the_current_code(
 ) -> None:
     client.login("user")
     secret, _, _ = start_enrollment(client)
-    response = client.submit("/profile/security/enable", {"code": code_at(secret), "password": PASSWORD})
+    response = client.submit("/profile/security/enable", {"code": code_at(secret)})
     assert response.location == "/profile/security"
     page = client.get("/profile/security").text
     assert "Two-factor authentication is on" in page and "<strong>10</strong> unused recovery codes" in page
@@ -119,25 +134,49 @@ def test_enable_with_a_wrong_code_keeps_the_page(app: Flask, client: BrowserClie
     client.login("user")
     secret, codes, _ = start_enrollment(client)
     wrong = f"{(int(code_at(secret)) + 1) % 10**6:06d}"
-    response = client.submit("/profile/security/enable", {"code": wrong, "password": PASSWORD})
+    response = client.submit("/profile/security/enable", {"code": wrong})
     assert response.status_code == 200 and "Invalid authentication code." in response.text
     assert secret in response.text.replace(" ", "")
     assert all(code in response.text for code in codes)
     assert not has_authenticator(app, people)
 
 
-def test_enable_with_a_wrong_password_changes_nothing_and_spends_no_code(
-    app: Flask, client: BrowserClient, people: People
+def test_secrets_are_shown_only_after_the_password_is_given_again(
+    app: Flask, client: BrowserClient, people: People, moving_clock: AppClock
 ) -> None:
     client.login("user")
-    secret, codes, _ = start_enrollment(client)
-    code = code_at(secret)
-    response = client.submit("/profile/security/enable", {"code": code, "password": "guess"})
-    assert response.status_code == 200 and "The password is not correct." in response.text
-    assert secret in response.text.replace(" ", "") and all(c in response.text for c in codes)
-    assert not has_authenticator(app, people)
+    for url in ENROLLMENT_PAGES:
+        assert client.get(url).location == f"{CONFIRM}?next={url}"
+    page = client.get(f"{CONFIRM}?next=/profile/security/enable").text
+    assert "<h1>Confirm your password</h1>" in page and '<label for="password">Password</label>' in page
+    refused = client.submit(f"{CONFIRM}?next=/profile/security/enable", {"password": "guess"})
+    assert refused.status_code == 200 and "The password is not correct." in refused.text
     assert audit_trail(app)[-1] == ("password confirmation failed", "user", None)
-    response = client.submit("/profile/security/enable", {"code": code, "password": PASSWORD})
+    with app.app_context():
+        assert people.user("user").authenticator is None  # nothing was made, so nothing to see
+    confirm_password(client)
+    assert client.get("/profile/security/enable").status_code == 200
+    assert client.get("/profile/security/recovery-codes.txt").status_code == 200
+    moving_clock.move(minutes=11)
+    assert client.get("/profile/security/enable").location.startswith(CONFIRM)
+
+
+def test_a_copied_session_cookie_does_not_open_the_secrets(app: Flask, people: People) -> None:
+    """Whoever copied the cookie before the owner gave the password sees no secret and no code."""
+    owner: BrowserClient = app.test_client()  # type: ignore[assignment]
+    owner.login("user")
+    thief: BrowserClient = app.test_client()  # type: ignore[assignment]
+    thief.set_cookie("session", owner.get_cookie("session").value)  # type: ignore[union-attr]
+    assert thief.get("/").status_code == 200  # the copy works as a login ...
+    secret, codes, _ = start_enrollment(owner)
+    for url in ENROLLMENT_PAGES:  # ... but not for the owner's new secret and codes
+        response = thief.get(url)
+        assert response.status_code == 302 and secret not in response.text and codes[0] not in response.text
+
+
+def test_the_confirm_page_only_sends_on_to_this_site(client: BrowserClient, people: People) -> None:
+    client.login("user")
+    response = client.submit(f"{CONFIRM}?next=//evil.example/", {"password": PASSWORD})
     assert response.location == "/profile/security"
 
 
@@ -149,10 +188,7 @@ def test_enable_with_an_expired_code(
     old = code_at(secret, -2)
     if old in (code_at(secret, -1), code_at(secret), code_at(secret, 1)):
         pytest.skip("the old code happens to equal a current one")
-    assert (
-        "Invalid authentication code."
-        in client.submit("/profile/security/enable", {"code": old, "password": PASSWORD}).text
-    )
+    assert "Invalid authentication code." in client.submit("/profile/security/enable", {"code": old}).text
     assert not has_authenticator(app, people)
 
 
@@ -160,7 +196,7 @@ def test_the_code_that_enabled_cannot_log_in(app: Flask, client: BrowserClient, 
     client.login("user")
     secret, _, _ = start_enrollment(client)
     code = code_at(secret)
-    client.submit("/profile/security/enable", {"code": code, "password": PASSWORD})
+    client.submit("/profile/security/enable", {"code": code})
     client.submit("/logout")
     client.login("user")
     response = client.submit("/2fa", {"code": code})
@@ -321,6 +357,7 @@ def test_download_and_print_while_the_codes_are_shown(
     printable = client.get("/profile/security/recovery-codes/print")
     assert all(code in printable.text for code in codes) and "print.css" in printable.text
     step_clock.move(hours=1, seconds=1)
+    confirm_password(client, then="/profile/security/recovery-codes.txt")
     gone = client.get("/profile/security/recovery-codes.txt")
     assert gone.status_code == 404 and "shown only right after they are made" in gone.text
 
@@ -328,6 +365,7 @@ def test_download_and_print_while_the_codes_are_shown(
 def test_codes_cannot_be_shown_again_after_enabling(client: BrowserClient, people: People) -> None:
     secret, _ = enroll(client)
     log_in_with_app(client, secret)
+    confirm_password(client, then="/profile/security")
     assert client.get("/profile/security/recovery-codes.txt").status_code == 404
     assert client.get("/profile/security/recovery-codes").status_code == 404
 

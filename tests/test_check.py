@@ -14,10 +14,11 @@ from tests.conftest import SmtpSink, free_port
 from timetracker import ROOT
 
 STRONG_KEY = "k" * 48
+BASE_URL = "https://tt.example.com"
 
 
 def check(make_app: Any, **config: Any) -> tuple[int, str]:
-    app = make_app(SECRET_KEY=STRONG_KEY, **config)
+    app = make_app(**{"SECRET_KEY": STRONG_KEY, "BASE_URL": BASE_URL, **config})
     result = app.test_cli_runner().invoke(args=["check"])
     return result.exit_code, result.output
 
@@ -34,6 +35,7 @@ def test_a_good_configuration_is_ready(make_app: Any, smtp: SmtpSink) -> None:
     assert line(output, "migrations").startswith("ok    migrations: at ")
     assert line(output, "mail") == f"ok    mail: SMTP server 127.0.0.1:{smtp.port} answered (250)"
     assert line(output, "rate limits").startswith("warn  rate limits: kept in memory")
+    assert line(output, "links") == "ok    links: emails link to https://tt.example.com"
     assert output.rstrip().endswith("Ready.")
 
 
@@ -57,6 +59,8 @@ def test_redis_storage_is_checked(make_app: Any, smtp: SmtpSink) -> None:
             "rate limits",
             "storage redis://127.0.0.1:1 does not answer",
         ),
+        ({"BASE_URL": None}, "links", "would follow the Host header"),
+        ({"BASE_URL": "tt.example.com"}, "links", "is not an http:// or https:// address"),
     ],
 )
 def test_each_broken_part_is_named(
@@ -64,7 +68,7 @@ def test_each_broken_part_is_named(
 ) -> None:
     if config.get("MAIL_PORT") == "free":
         config["MAIL_PORT"] = free_port()
-    app = make_app(**{"SECRET_KEY": STRONG_KEY, **config})
+    app = make_app(**{"SECRET_KEY": STRONG_KEY, "BASE_URL": BASE_URL, **config})
     result = app.test_cli_runner().invoke(args=["check"])
     assert result.exit_code == 1
     assert line(result.output, subject).startswith("FAIL") and says in line(result.output, subject)

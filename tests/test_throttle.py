@@ -10,11 +10,15 @@ from typing import Any
 
 import limits.storage.memory
 import limits.strategies
+import pyotp
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, audit_trail, read_code
-from tests.test_password_reset import enroll_app
+from tests.test_password_reset import enroll_app, reset_link
+from timetracker.extensions import db
+from timetracker.models import OutboxMessage
 
 REDIS_URL_VARIABLE = "TIMETRACKER_TEST_REDIS_URL"
 
@@ -121,6 +125,86 @@ def test_wrong_codes_are_throttled_per_account(make_app: Any, people: People, sm
     assert_throttled(client.submit("/2fa", {"code": code, "password": PASSWORD}))
 
 
+def test_wrong_codes_count_once_per_user_in_the_browser_and_the_api(make_app: Any, people: People) -> None:
+    """One count per user for every way to the second step, and the try that ends a login counts."""
+    app = make_app(**{"2FA_LIMIT_PER_ACCOUNT": "6 per 15 minutes"})
+    secret = enroll_app(app)
+    wrong = f"{(int(pyotp.TOTP(secret).now()) + 1) % 10**6:06d}"
+    browser = client_at(app, "198.51.100.7")
+    browser.login("user")
+    for _ in range(4):
+        assert "Invalid authentication code." in browser.submit("/2fa", {"code": wrong}).text
+    assert browser.submit("/2fa", {"code": wrong}).location == "/login"  # the fifth ends the login
+    api: Any = client_at(app, "198.51.100.8")
+    pending = api.post("/api/v1/auth/login", json={"login": "user", "password": PASSWORD}).json["pending"]
+    assert api.post("/api/v1/auth/2fa", json={"pending": pending, "code": wrong}).status_code == 401
+    throttled = api.post("/api/v1/auth/2fa", json={"pending": pending, "code": pyotp.TOTP(secret).now()})
+    assert throttled.status_code == 429 and throttled.json["error"] == "rate_limited"
+
+
+def test_the_password_step_counts_once_for_the_browser_and_the_api(make_app: Any, people: People) -> None:
+    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
+    browser, api = client_at(app, "198.51.100.7"), client_at(app, "198.51.100.8")
+    assert browser.login("top", "guess").status_code == 200
+    assert browser.login("top", "guess").status_code == 200
+    assert api.post("/api/v1/auth/login", json={"login": "top", "password": "guess"}).status_code == 401
+    assert api.post("/api/v1/auth/login", json={"login": "top", "password": PASSWORD}).status_code == 429
+
+
+def test_reset_codes_count_against_the_user_of_the_link(
+    make_app: Any, people: People, smtp: SmtpSink
+) -> None:
+    """A client without the link's pending step cannot guess under someone else's count."""
+    app = make_app(**{"2FA_LIMIT_PER_ACCOUNT": "3 per 15 minutes"})
+    secret = enroll_app(app)
+    wrong = f"{(int(pyotp.TOTP(secret).now()) + 1) % 10**6:06d}"
+    client_at(app, "198.51.100.7").submit("/password/forgot", {"identity": "user"})
+    link = reset_link(smtp, "jane@example.com")
+    guesser = client_at(app, "203.0.113.5")
+    # Without opening the link first, a posted code starts nothing and checks nothing.
+    assert guesser.submit(f"{link}/verify", {"code": wrong}).location == link
+    for _ in range(3):
+        fresh = client_at(app, "203.0.113.5")
+        fresh.get(link)
+        assert "Invalid authentication code." in fresh.submit(f"{link}/verify", {"code": wrong}).text
+    owner = client_at(app, "198.51.100.7")
+    owner.get(link)
+    assert_throttled(owner.submit(f"{link}/verify", {"code": pyotp.TOTP(secret).now()}))
+
+
+def test_a_reset_link_emails_a_limited_number_of_codes(make_app: Any, people: People, smtp: SmtpSink) -> None:
+    app = make_app(RESET_LINK_LIMIT="3 per 15 minutes")
+    people.require_group_2fa()
+    client_at(app, "198.51.100.7").submit("/password/forgot", {"identity": "user"})
+    link = reset_link(smtp, "jane@example.com")
+    for _ in range(3):
+        assert "2FA code" in client_at(app, "203.0.113.5").get(link).text  # each a new browser: a new code
+    assert_throttled(client_at(app, "203.0.113.5").get(link))
+    read_code(smtp, "jane@example.com", nth=3)
+    with app.app_context():
+        codes = db.session.scalar(
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.purpose == "2fa code")
+        )
+    assert codes == 3
+
+
+def test_registering_is_throttled_per_address(make_app: Any) -> None:
+    app = make_app(REGISTER_LIMIT_PER_ADDRESS="2 per hour")
+    client = client_at(app, "198.51.100.7")
+    for number in range(2):
+        form = {
+            "group_name": f"Team {number}",
+            "manager_name": "Ann",
+            "login": f"ann{number}",
+            "password": "good password",
+            "confirm": "good password",
+            "email": "",
+        }
+        assert client.submit("/register", form).status_code == 302
+        client.submit("/logout")
+    assert_throttled(client.submit("/register", {**form, "login": "ann9"}))
+
+
 def test_resend_waits_a_minute(app: Flask, people: People, smtp: SmtpSink, limiter_clock: Any) -> None:
     people.require_group_2fa()
     client = client_at(app, "198.51.100.7")
@@ -172,7 +256,7 @@ def _confirmations(people: People) -> dict[str, tuple[str, dict[str, str], str]]
             {"password-new_password": new, "password-confirm": new},
             "password-current_password",
         ),
-        "enable": ("/profile/security/enable", {"code": "123456"}, "password"),
+        "confirm": ("/profile/security/confirm-password", {}, "password"),
         "disable": ("/profile/security/disable", {}, "disable-password"),
         "recovery codes": ("/profile/security/recovery-codes", {}, "codes-password"),
         "2FA reset": (f"/users/{people.ids['supervisor']}/reset-2fa", {}, "reset-password"),
@@ -181,12 +265,10 @@ def _confirmations(people: People) -> dict[str, tuple[str, dict[str, str], str]]
 
 def _confirm(client: BrowserClient, people: People, form: str, password: str) -> Any:
     url, fields, password_field = _confirmations(people)[form]
-    if form == "enable":
-        client.get(url)  # starts the enrollment the form confirms
     return client.submit(url, {**fields, password_field: password})
 
 
-@pytest.mark.parametrize("form", ["profile", "password", "enable", "disable", "recovery codes", "2FA reset"])
+@pytest.mark.parametrize("form", ["profile", "password", "confirm", "disable", "recovery codes", "2FA reset"])
 def test_every_password_confirmation_is_throttled(make_app: Any, people: People, form: str) -> None:
     app = make_app(PASSWORD_CONFIRMATION_LIMIT="1 per 15 minutes")
     login = "manager" if form == "2FA reset" else "user"
@@ -206,7 +288,7 @@ def test_wrong_passwords_count_across_forms_and_only_for_their_user(make_app: An
     app = make_app(PASSWORD_CONFIRMATION_LIMIT="3 per 15 minutes")
     thief = client_at(app, "203.0.113.5")
     thief.login("user")
-    for form in ("profile", "password", "enable"):
+    for form in ("profile", "password", "confirm"):
         assert _confirm(thief, people, form, "guess").status_code == 200
     assert_throttled(_confirm(thief, people, "profile", "guess"))
     owner_elsewhere = client_at(app, "198.51.100.7")

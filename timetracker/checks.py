@@ -6,6 +6,7 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -46,6 +47,7 @@ def run_all() -> list[Result]:
         ("migrations", migrations),
         ("mail", mail),
         ("rate limits", rate_limit_storage),
+        ("links", base_url),
     ]
     results = []
     for subject, check in checks:
@@ -151,6 +153,17 @@ def rate_limit_storage() -> Result:
     return Result(
         "rate limits", Status.OK, messages.CHECK_RATE_LIMITS_ANSWER.format(uri=_without_password(uri))
     )
+
+
+def base_url() -> Result:
+    """Links in emails (password reset) must not follow the Host header a client sends."""
+    base = current_app.config["BASE_URL"]
+    if not base:
+        return Result("links", Status.FAIL, messages.CHECK_BASE_URL_MISSING)
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return Result("links", Status.FAIL, messages.CHECK_BASE_URL_INVALID.format(base=base))
+    return Result("links", Status.OK, messages.CHECK_BASE_URL_SET.format(base=base))
 
 
 def _first_line(error: BaseException) -> str:

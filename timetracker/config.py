@@ -63,10 +63,13 @@ DEFAULTS: dict[str, Any] = {
     "2FA_LIMIT_PER_ACCOUNT": "20 per 15 minutes",  # failures only
     "2FA_RESEND_LIMIT": "1 per minute; 5 per 15 minutes",
     "PASSWORD_CONFIRMATION_LIMIT": "10 per 15 minutes",  # wrong passwords of a logged-in user
+    "PASSWORD_CONFIRMATION_TTL": 10 * 60,  # seconds a password given again opens 2FA secret pages
     # Password reset by email
     "PASSWORD_RESET_TTL": 60 * 60,  # seconds a reset link stays valid
     "RESET_LIMIT_PER_ADDRESS": "5 per minute; 20 per hour",
     "RESET_LIMIT_PER_ACCOUNT": "3 per 15 minutes",  # per login or email asked for
+    "RESET_LINK_LIMIT": "5 per 15 minutes",  # second factors (emailed codes) started by reset links, per user
+    "REGISTER_LIMIT_PER_ADDRESS": "10 per hour",
     # Links in emails start with this (e.g. "https://tt.example.com"); unset, with the address
     # the request came to, which is only safe behind a proxy that checks the Host header.
     "BASE_URL": None,

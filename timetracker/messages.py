@@ -135,3 +135,8 @@ CHECK_MAIL_ANSWERED = "SMTP server {server} answered ({code})"
 CHECK_RATE_LIMITS_IN_MEMORY = "kept in memory: each process counts alone (use Redis with several)"
 CHECK_RATE_LIMITS_SILENT = "storage {uri} does not answer"
 CHECK_RATE_LIMITS_ANSWER = "storage {uri} answers"
+CHECK_BASE_URL_MISSING = (
+    "TIMETRACKER_BASE_URL is not set: links in emails would follow the Host header of each request"
+)
+CHECK_BASE_URL_INVALID = "TIMETRACKER_BASE_URL {base!r} is not an http:// or https:// address"
+CHECK_BASE_URL_SET = "emails link to {base}"

@@ -13,6 +13,7 @@ from timetracker.models import PendingLogin, User
 from timetracker.security import pending as pending_logins
 from timetracker.security import reset_tokens
 from timetracker.security.login import NoEmailForCode, prepare_second_factor
+from timetracker.security.request_marks import Mark, mark
 from timetracker.security.second_factor import Factor, second_factor_for
 
 MAX_USERS_PER_REQUEST = 5
@@ -71,14 +72,27 @@ def second_factor_step(user: User, token: str) -> PendingLogin | None:
         return None
     if factor is Factor.EMAIL and not user.email:
         raise NoEmailForCode()
-    subject = reset_tokens.fingerprint(token)
-    pending = pending_logins.current(pending_logins.RESET)
-    if pending is not None and pending.subject == subject and pending.user_id == user.id:
+    pending = started_step(user, token)
+    if pending is not None:
         return pending
+    subject = reset_tokens.fingerprint(token)
     pending = pending_logins.start(user, factor.value, purpose=pending_logins.RESET, subject=subject)
+    mark(Mark.RESET_CODE_STARTED)
     prepare_second_factor(pending, None)
     db.session.commit()
     return pending
+
+
+def started_step(user: User, token: str) -> PendingLogin | None:
+    """Return the second factor this browser started for this reset link, if it did."""
+    pending = pending_logins.current(pending_logins.RESET)
+    if (
+        pending is not None
+        and pending.subject == reset_tokens.fingerprint(token)
+        and pending.user_id == user.id
+    ):
+        return pending
+    return None
 
 
 def mark_verified(pending: PendingLogin) -> None:
@@ -91,13 +105,8 @@ def may_set_password(user: User, token: str) -> bool:
     """Tell whether the new password may be set: no second factor, or it was given for this link."""
     if second_factor_for(user) is Factor.NONE:
         return True
-    pending = pending_logins.current(pending_logins.RESET)
-    return (
-        pending is not None
-        and pending.verified_at is not None
-        and pending.subject == reset_tokens.fingerprint(token)
-        and pending.user_id == user.id
-    )
+    pending = started_step(user, token)
+    return pending is not None and pending.verified_at is not None
 
 
 def complete(user: User, password: str) -> None:

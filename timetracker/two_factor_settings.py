@@ -56,18 +56,11 @@ def shown_codes(authenticator: Authenticator | None) -> list[str] | None:
     return json.loads(encryption.decrypt(authenticator.shown_codes_encrypted or ""))
 
 
-def confirm(user: User, password: str, code: str) -> bool:
-    """Enable the enrollment if ``code`` is the app's current code; tell whether it was.
-
-    The password comes first, so whoever holds a stolen session cannot enrol their own phone,
-    and a wrong password spends no code.
-
-    :raise FieldError: the password is wrong.
-    """
+def confirm(user: User, code: str) -> bool:
+    """Enable the enrollment if ``code`` is the app's current code; tell whether it was."""
     enrollment = user.authenticator
     if enrollment is None or enrollment.confirmed:
         return False
-    require_password(user, password, field="password")
     step = totp.matching_step(secret(enrollment), code, after_step=None)
     if step is None:
         return False

@@ -35,6 +35,7 @@ def forgot_password() -> Response | str:
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@throttle.reset_link
 def reset_password(token: str) -> Response | str:
     """Ask for the second factor first, if the user has one, then for the new password."""
     user = _user_or_invalid(token)
@@ -63,7 +64,7 @@ def verify_reset(token: str) -> Response | str:
 def reset_recovery(token: str) -> Response | str:
     """Give a recovery code instead of the authenticator code ("Need help?")."""
     user = _user_or_invalid(token)
-    pending = _second_factor_step(user, token)
+    pending = password_reset.started_step(user, token)
     if pending is None or pending.method != Factor.AUTHENTICATOR or pending.verified_at is not None:
         return redirect(url_for("auth.reset_password", token=token))
     form = ResetRecoveryCodeForm()
@@ -77,7 +78,7 @@ def reset_recovery(token: str) -> Response | str:
 def resend_reset_code(token: str) -> Response:
     """Email a new code for this reset; the previous one stops working."""
     user = _user_or_invalid(token)
-    pending = _second_factor_step(user, token)
+    pending = password_reset.started_step(user, token)
     if pending is not None and pending.method == Factor.EMAIL and pending.verified_at is None:
         resend_code(pending)
         flash(messages.CODE_RESENT, "info")
@@ -85,8 +86,10 @@ def resend_reset_code(token: str) -> Response:
 
 
 def _check(token: str, *, recovery: bool) -> Response | str:
+    """Check a code posted for the second factor this browser started for the link (only the
+    link's page starts one, under its own limit)."""
     user = _user_or_invalid(token)
-    pending = _second_factor_step(user, token)
+    pending = password_reset.started_step(user, token)
     if pending is None or pending.verified_at is not None:
         return redirect(url_for("auth.reset_password", token=token))
     form = _factor_form(pending, recovery)

@@ -59,6 +59,7 @@ def logout() -> Response:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@throttle.registration
 def register() -> Response | str:
     """Create a group with its top manager, and log them in."""
     if not current_app.config["ALLOW_REGISTRATION"]:

@@ -23,9 +23,13 @@ class PasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField("Password", CURRENT_PASSWORD)
+    submit = SubmitField("Continue")
+
+
 class ConfirmAuthenticatorForm(FlaskForm):
     code = StringField("Authentication code", [InputRequired(), Length(max=40)])
-    password = PasswordField("Password", CURRENT_PASSWORD)
     submit = SubmitField("Enable")
 
 

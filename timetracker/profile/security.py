@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 import segno
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from timetracker import fields, messages, two_factor_settings
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.profile import bp
-from timetracker.profile.forms import ConfirmAuthenticatorForm, DisableAuthenticatorForm, NewRecoveryCodesForm
-from timetracker.security import recovery_codes, throttle, totp
+from timetracker.profile.forms import (
+    ConfirmAuthenticatorForm,
+    ConfirmPasswordForm,
+    DisableAuthenticatorForm,
+    NewRecoveryCodesForm,
+)
+from timetracker.redirects import local_target
+from timetracker.security import reauth, recovery_codes, throttle, totp
 
 
 @bp.route("/security")
@@ -33,9 +43,44 @@ def _security_page(
     )
 
 
-@bp.route("/security/enable", methods=["GET", "POST"])
+@bp.route("/security/confirm-password", methods=["GET", "POST"])
 @login_required
 @throttle.password_confirmation
+def confirm_password() -> Response | str:
+    """Ask for the password again, then go on to the page that shows two-factor secrets."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reauth.require_password(current_user, form.password.data, field="password")
+        except FieldError as error:
+            fields.show_error(form, error)
+        else:
+            return redirect(local_target(request.args.get("next")) or url_for("profile.security"))
+    return render_template("profile/confirm_password.html", form=form)
+
+
+def password_confirmed_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Send the user to give their password again first, unless they did a few minutes ago.
+
+    A stolen session alone then never sees an authenticator's secret or recovery codes.
+    """
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not reauth.confirmed_recently():
+            return _confirm_password_first()
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _confirm_password_first() -> Response:
+    return redirect(url_for("profile.confirm_password", next=request.path))
+
+
+@bp.route("/security/enable", methods=["GET", "POST"])
+@login_required
+@password_confirmed_first
 def enable() -> Response | str:
     """Show the recovery codes, the QR code and the secret; enable once the app's code is confirmed."""
     if current_user.has_authenticator:
@@ -43,15 +88,10 @@ def enable() -> Response | str:
     enrollment = two_factor_settings.enrollment(current_user)
     form = ConfirmAuthenticatorForm()
     if form.validate_on_submit():
-        try:
-            enabled = two_factor_settings.confirm(current_user, form.password.data, form.code.data)
-        except FieldError as error:
-            fields.show_error(form, error)
-        else:
-            if enabled:
-                flash(messages.AUTHENTICATOR_ENABLED, "success")
-                return redirect(url_for("profile.security"))
-            form.code.errors.append(messages.INVALID_AUTH_CODE)
+        if two_factor_settings.confirm(current_user, form.code.data):
+            flash(messages.AUTHENTICATOR_ENABLED, "success")
+            return redirect(url_for("profile.security"))
+        form.code.errors.append(messages.INVALID_AUTH_CODE)
     secret = two_factor_settings.secret(enrollment)
     uri = totp.provisioning_uri(secret, current_user.login)
     return _private(
@@ -102,11 +142,14 @@ def new_recovery_codes() -> Response | str:
         return redirect(url_for("profile.new_recovery_codes"))
     if form.is_submitted():
         return _security_page(codes_form=form)
+    if not reauth.confirmed_recently():  # the GET shows the new codes: the POST above confirmed
+        return _confirm_password_first()
     return _private(render_template("profile/recovery_codes.html", codes=_codes_or_404()))
 
 
 @bp.route("/security/recovery-codes.txt")
 @login_required
+@password_confirmed_first
 def download_recovery_codes() -> Response:
     """Download the recovery codes being shown, as a text file."""
     response = _private(render_template("profile/recovery_codes.txt", codes=_codes_or_404()))
@@ -117,6 +160,7 @@ def download_recovery_codes() -> Response:
 
 @bp.route("/security/recovery-codes/print")
 @login_required
+@password_confirmed_first
 def print_recovery_codes() -> Response:
     """Show the recovery codes being shown on a page made for printing."""
     return _private(render_template("profile/recovery_codes_print.html", codes=_codes_or_404()))

@@ -16,6 +16,7 @@ from timetracker.models import PendingLogin, User
 from timetracker.security import emailed_code
 from timetracker.security import pending as pending_logins
 from timetracker.security.passwords import check_password, hash_password, needs_rehash, password_digest
+from timetracker.security.request_marks import Mark, mark
 from timetracker.security.second_factor import (
     Factor,
     overrides_group_2fa,
@@ -50,6 +51,7 @@ def check_credentials(login: str, password: str) -> User | None:
         return user
     audit.record(Event.LOGIN_FAILED, user=user, reason=_failure_reason(user, password_ok))
     db.session.commit()
+    mark(Mark.WRONG_PASSWORD)
     return None
 
 

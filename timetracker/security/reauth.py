@@ -1,22 +1,25 @@
-"""Asking a logged-in user for their password again before a sensitive change.
+"""Asking a logged-in user for their password again before a sensitive change or secret.
 
-A wrong password is audited and flagged for ``throttle.password_confirmation``, which counts
-it: after too many in a window the views that ask answer 429, so a stolen session cannot be
-used to guess the password.
+A right password is remembered in the session for a few minutes (``confirmed_recently``), so
+pages that show secrets (a new authenticator's secret, recovery codes) can ask first without
+asking at every step. A wrong password is audited and marked for
+``throttle.password_confirmation``, which counts it: after too many in a window the views that
+ask answer 429, so a stolen session cannot be used to guess the password.
 """
 
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, has_request_context, session
 
-from timetracker import audit, messages
+from timetracker import audit, clock, messages
 from timetracker.audit import Event
 from timetracker.errors import FieldError
 from timetracker.extensions import db
 from timetracker.models import User
 from timetracker.security.passwords import check_password
+from timetracker.security.request_marks import Mark, mark
 
-REFUSED_FLAG = "password_confirmation_refused"
+CONFIRMED_AT = "password_confirmed_at"
 
 
 def require_password(
@@ -29,13 +32,18 @@ def require_password(
     :raise FieldError: on ``field`` with ``message``.
     """
     if check_password(user.password_hash, password):
+        if has_request_context():
+            session[CONFIRMED_AT] = clock.now().timestamp()
         return
-    g.setdefault(REFUSED_FLAG, True)
+    mark(Mark.PASSWORD_NOT_CONFIRMED)
     audit.record(Event.PASSWORD_CONFIRMATION_FAILED, actor=user)
     db.session.commit()
     raise FieldError(field, message)
 
 
-def password_was_refused() -> bool:
-    """Tell whether this request met a wrong password in ``require_password``."""
-    return bool(g.get(REFUSED_FLAG))
+def confirmed_recently() -> bool:
+    """Tell whether this session's user gave their password again within PASSWORD_CONFIRMATION_TTL."""
+    confirmed_at = session.get(CONFIRMED_AT)
+    if not isinstance(confirmed_at, int | float):
+        return False
+    return clock.now().timestamp() - confirmed_at < current_app.config["PASSWORD_CONFIRMATION_TTL"]

@@ -1,10 +1,16 @@
-"""Throttling of the password and code steps with Flask-Limiter; the numbers live in config.
+"""Throttling with Flask-Limiter; the numbers live in config ("N per period; …").
 
-Per client address, every attempt counts. Per account, the password step has two limits:
-one for the account from one address (every attempt counts), which locks out a single
-attacker without touching the account's owner elsewhere, and a higher one for the account
-from all addresses that counts failures only. Windows are moving: a lock lifts at most one
-window after the last counted attempt, so nobody can lock a top manager out for longer.
+Each kind of attempt has one count however it arrives: the password step of the browser and
+of the API share their limits, and so do the second steps of a browser login, an API login
+and a password reset. Per client address every attempt counts. Per account, the password
+step has two limits: one for the account from one address (every attempt counts), which
+locks out a single attacker without touching the account's owner elsewhere, and a higher one
+for the account from all addresses that counts failures only. The per-account limit of the
+second step counts failures only, including the one that ends a pending login. A failure is
+what the code that checked says it is (``request_marks``), not a guess from the response.
+
+Windows are moving: a lock lifts at most one window after the last counted attempt, so nobody
+can lock a top manager out for longer.
 
 A logged-in user who must give their password again (profile, 2FA settings, a manager's 2FA
 reset) has a limit on wrong passwords of their own.
@@ -17,16 +23,14 @@ from typing import Any
 
 from flask import current_app, request
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from timetracker import validation
 from timetracker.extensions import limiter
 from timetracker.security import pending as pending_logins
-from timetracker.security import reauth
+from timetracker.security import reset_tokens
+from timetracker.security.request_marks import Mark, has
 
-
-def _setting(name: str) -> Callable[[], str]:
-    return lambda: current_app.config[name]
+View = Callable[..., Any]
 
 
 def client_address() -> str:
@@ -34,13 +38,19 @@ def client_address() -> str:
 
 
 def posted(name: str) -> str:
-    """Return a posted field, from a form or a JSON body ("" when absent or not text)."""
+    """Return a posted text field, from a form or a JSON body ("" when absent or not usable text)."""
     if request.is_json:
         body = request.get_json(silent=True)
         value = body.get(name) if isinstance(body, dict) else None
     else:
         value = request.form.get(name)
-    return value if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate from a JSON escape; the view refuses the body
+        return ""
+    return value
 
 
 def posted_account() -> str:
@@ -60,64 +70,98 @@ def posted_account_and_address() -> str:
     return f"{posted_account()}|{client_address()}"
 
 
-def pending_account() -> str:
-    """Return the account of the pending login this request is about (browser or API)."""
+def second_factor_account() -> str:
+    """Return the user whose second factor this request is about: of the reset link, or pending."""
+    token = (request.view_args or {}).get("token")
+    if isinstance(token, str):
+        user = reset_tokens.load(token)
+        return f"second-factor:{user.id if user else '(none)'}"
     if request.is_json:
         pending = pending_logins.find(posted("pending"), pending_logins.API)
     else:
         pending = pending_logins.in_session()
-    return f"pending-user:{pending.user_id if pending else '(none)'}"
+    return f"second-factor:{pending.user_id if pending else '(none)'}"
 
 
 def logged_in_account() -> str:
     return f"user:{current_user.get_id()}"
 
 
-def _failed(response: Response) -> bool:
-    """A failed attempt re-renders its page (200) or gets a JSON error (4xx); success redirects
-    (browser) or answers 200 with JSON (API)."""
-    if response.is_json:
-        return response.status_code >= 400
-    return response.status_code == 200
+def _limit(
+    setting: str,
+    scope: str,
+    key_func: Callable[[], str],
+    *,
+    counts: Mark | None = None,
+    methods: tuple[str, ...] = ("POST",),
+) -> Callable[[View], View]:
+    """Limit the view by the setting's value, in a count shared by every view with this scope.
+
+    :param counts: count only requests marked so; None counts every request.
+    """
+    return limiter.shared_limit(
+        lambda: current_app.config[setting],
+        scope=scope,
+        key_func=key_func,
+        methods=list(methods),
+        deduct_when=(lambda _: has(counts)) if counts is not None else None,
+    )
 
 
-def _limit(setting: str, key_func: Callable[[], str], **options: Any) -> Callable[[Any], Any]:
-    return limiter.limit(_setting(setting), key_func=key_func, methods=["POST"], **options)
+def password_step(view: View) -> View:
+    """Throttle the password step (browser and API) per address and per account."""
+    view = _limit("LOGIN_LIMIT_PER_ACCOUNT", "password, account", posted_account, counts=Mark.WRONG_PASSWORD)(
+        view
+    )
+    view = _limit(
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "password, account and address", posted_account_and_address
+    )(view)
+    return _limit("LOGIN_LIMIT_PER_ADDRESS", "password, address", client_address)(view)
 
 
-def password_step(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Throttle POSTs of the login form per address and per account."""
-    view = _limit("LOGIN_LIMIT_PER_ACCOUNT", posted_account, deduct_when=_failed)(view)
-    view = _limit("LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", posted_account_and_address)(view)
-    return _limit("LOGIN_LIMIT_PER_ADDRESS", client_address)(view)
+def code_step(view: View) -> View:
+    """Throttle the second step (browser, API, reset) per address and per user."""
+    view = _limit(
+        "2FA_LIMIT_PER_ACCOUNT", "second factor, user", second_factor_account, counts=Mark.WRONG_SECOND_FACTOR
+    )(view)
+    return _limit("2FA_LIMIT_PER_ADDRESS", "second factor, address", client_address)(view)
 
 
-def code_step(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Throttle POSTs of the second-factor form per address and per pending account."""
-    view = _limit("2FA_LIMIT_PER_ACCOUNT", pending_account, deduct_when=_failed)(view)
-    return _limit("2FA_LIMIT_PER_ADDRESS", client_address)(view)
-
-
-def reset_request(view: Callable[..., Any]) -> Callable[..., Any]:
+def reset_request(view: View) -> View:
     """Throttle password reset requests per address and per login or email asked for."""
-    view = _limit("RESET_LIMIT_PER_ACCOUNT", posted_identity)(view)
-    return _limit("RESET_LIMIT_PER_ADDRESS", client_address)(view)
+    view = _limit("RESET_LIMIT_PER_ACCOUNT", "reset request, identity", posted_identity)(view)
+    return _limit("RESET_LIMIT_PER_ADDRESS", "reset request, address", client_address)(view)
 
 
-def password_confirmation(view: Callable[..., Any]) -> Callable[..., Any]:
+def reset_link(view: View) -> View:
+    """Throttle how often reset links start a second factor (and email a code) for one user."""
+    return _limit(
+        "RESET_LINK_LIMIT",
+        "reset link, user",
+        second_factor_account,
+        counts=Mark.RESET_CODE_STARTED,
+        methods=("GET", "POST"),
+    )(view)
+
+
+def registration(view: View) -> View:
+    """Throttle registering new groups per address."""
+    return _limit("REGISTER_LIMIT_PER_ADDRESS", "registration, address", client_address)(view)
+
+
+def password_confirmation(view: View) -> View:
     """Throttle POSTs where a logged-in user gives their password again, counting wrong passwords.
 
     Put it below the decorator that requires the login, so anonymous visitors are sent to log in.
     """
-    return limiter.shared_limit(
-        _setting("PASSWORD_CONFIRMATION_LIMIT"),
-        scope="password confirmation",  # one count across all those forms
-        key_func=logged_in_account,
-        methods=["POST"],
-        deduct_when=lambda _: reauth.password_was_refused(),
+    return _limit(
+        "PASSWORD_CONFIRMATION_LIMIT",
+        "password confirmation",
+        logged_in_account,
+        counts=Mark.PASSWORD_NOT_CONFIRMED,
     )(view)
 
 
-def resend(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Throttle "Resend code" per pending account."""
-    return _limit("2FA_RESEND_LIMIT", pending_account)(view)
+def resend(view: View) -> View:
+    """Throttle "Resend code" per user (login and reset alike)."""
+    return _limit("2FA_RESEND_LIMIT", "resend", second_factor_account)(view)

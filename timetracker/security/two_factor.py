@@ -18,6 +18,7 @@ from timetracker.security import emailed_code, encryption, recovery_codes, totp
 from timetracker.security import pending as pending_logins
 from timetracker.security.login import complete_login
 from timetracker.security.passwords import matches_digest
+from timetracker.security.request_marks import Mark, mark
 from timetracker.security.second_factor import Factor
 
 
@@ -106,6 +107,7 @@ def _claim_step(authenticator: Authenticator, step: int) -> bool:
 
 def _wrong_try(pending: PendingLogin, event: Event, kind: str | None = None) -> Outcome:
     """Count a wrong try; the last one voids the code and ends the pending login."""
+    mark(Mark.WRONG_SECOND_FACTOR)
     pending.tries_left -= 1
     audit.record(
         event,
