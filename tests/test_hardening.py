@@ -130,6 +130,30 @@ def count_slow_hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
+def test_a_login_lasts_the_session_lifetime_however_busy_it_is(
+    client: BrowserClient, people: People, moving_clock: Any
+) -> None:
+    """Flask renews the cookie on each request; the login still ends after 12 hours."""
+    client.login("user")
+    for _ in range(11):
+        moving_clock.move(hours=1)
+        assert client.get("/").status_code == 200
+    moving_clock.move(hours=1)
+    assert client.get("/").location.startswith("/login")
+
+
+def test_a_cookie_copied_before_logout_dies_with_the_login_lifetime(
+    app: Flask, client: BrowserClient, people: People, moving_clock: Any
+) -> None:
+    client.login("user")
+    copy: BrowserClient = app.test_client()  # type: ignore[assignment]
+    copy.set_cookie("session", client.get_cookie("session").value)  # type: ignore[union-attr]
+    client.submit("/logout")
+    assert copy.get("/").status_code == 200  # a signed cookie cannot be taken back at once ...
+    moving_clock.move(hours=12)
+    assert copy.get("/").location.startswith("/login")  # ... but it ends with the login's lifetime
+
+
 def test_a_full_emailed_code_login_costs_one_password_hash(
     app: Flask, client: BrowserClient, people: People, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:

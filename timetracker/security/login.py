@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import session
+from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
@@ -22,6 +22,8 @@ from timetracker.security.second_factor import (
     overrides_group_2fa,
     second_factor_for,
 )
+
+LOGGED_IN_AT = "logged_in_at"
 
 
 class NoEmailForCode(TimeTrackerError):
@@ -109,6 +111,7 @@ def complete_login(user: User, **details: object) -> None:
     """Log ``user`` in on a fresh session, note the time and audit it."""
     session.clear()
     session.permanent = True  # the cookie expires after PERMANENT_SESSION_LIFETIME
+    session[LOGGED_IN_AT] = clock.now().timestamp()
     login_user(user)
     user.last_login_at = clock.now()
     audit.record(Event.LOGIN, actor=user, **details)
@@ -128,6 +131,8 @@ def load_user(key: str) -> User | None:
     user_id, _, token = key.partition(":")
     if not user_id.isdigit():
         return None
+    if not _login_is_recent():
+        return None
     user = db.session.get(User, int(user_id))
     if (
         user is None
@@ -136,6 +141,19 @@ def load_user(key: str) -> User | None:
     ):
         return None
     return user
+
+
+def _login_is_recent() -> bool:
+    """Tell whether this session's login is younger than PERMANENT_SESSION_LIFETIME.
+
+    Flask renews the cookie on every request, so without this a session in use (or a copy of
+    its cookie) would never end; this makes a login last that long at most.
+    """
+    logged_in_at = session.get(LOGGED_IN_AT)
+    if not isinstance(logged_in_at, int | float):
+        return False
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    return clock.now().timestamp() - logged_in_at < lifetime
 
 
 def keep_session(user: User) -> None:
