@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, audit_trail, read_code
-from timetracker import clock
+from timetracker import clock, messages
 from timetracker.extensions import db
 from timetracker.models import ApiToken, Authenticator
 from timetracker.security import encryption
@@ -286,6 +286,36 @@ def test_malformed_bodies_get_400(api: FlaskClient, people: People, path: str, k
     else:
         response = api.post(f"{API}{path}", json=body)
     assert_error(response, 400, "invalid_request")
+
+
+# JSON may escape half of a UTF-16 pair ("\ud800"): such a string is not text and cannot be encoded.
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/auth/login", '{"login": "user", "password": "\\ud800"}', "password"),
+        ("/auth/login", '{"login": "\\udfff", "password": "x"}', "login"),
+        ("/auth/2fa", '{"pending": "\\ud800", "code": "123456"}', "pending"),
+        ("/auth/2fa", '{"pending": "x", "code": "123456", "password": "a\\udc00"}', "password"),
+    ],
+)
+def test_lone_surrogates_get_400(api: FlaskClient, people: People, path: str, body: str, field: str) -> None:
+    response = api.post(f"{API}{path}", data=body, content_type="application/json")
+    assert_error(response, 400, "invalid_request", messages.API_NOT_TEXT.format(name=field))
+
+
+# PostgreSQL refuses text with a NUL byte: none may reach a query.
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    [
+        ("/auth/login", {"login": "us\x00er", "password": PASSWORD}, 401, "invalid_credentials"),
+        ("/auth/login", {"login": "user", "password": "correct\x00horse"}, 401, "invalid_credentials"),
+        ("/auth/2fa", {"pending": "x\x00", "code": "123456"}, 401, "invalid_pending"),
+    ],
+)
+def test_nul_bytes_are_a_failed_login(
+    api: FlaskClient, people: People, path: str, body: dict[str, str], status: int, code: str
+) -> None:
+    assert_error(api.post(f"{API}{path}", json=body), status, code)
 
 
 def test_form_bodies_get_400(api: FlaskClient, people: People) -> None:

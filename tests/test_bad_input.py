@@ -7,6 +7,7 @@ does no harm), and a password may hold any printable character; everything else 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from tests.conftest import PASSWORD, BrowserClient, People
 from timetracker.extensions import db
@@ -39,6 +41,7 @@ class Case:
     valid: Callable[[People], dict[str, Any]]
     fields: tuple[str, ...]  # the field, and its confirmation when it has one
     accepts: frozenset[str] = frozenset()
+    confirmed: bool = False  # the page asks for the password again first
 
 
 def _user_form(people: People) -> dict[str, Any]:
@@ -84,7 +87,6 @@ NEW_PASSWORD = {
     "password-new_password": "good password",
     "password-confirm": "good password",
 }
-ENABLE = {"code": "123456", "password": PASSWORD}
 ADVANCED = {"name": "Acme", "description": "Makers of things"}
 SQL_NAME = frozenset({"sql"})
 ANY_PASSWORD = frozenset({"sql", "html"})
@@ -141,8 +143,12 @@ CASES = {
     "advanced.description": Case(
         _fixed("/group/advanced"), "manager", _form(ADVANCED), ("description",), frozenset({"sql", "empty"})
     ),
-    "enable.code": Case(_fixed("/profile/security/enable"), "user", _form(ENABLE), ("code",)),
-    "enable.password": Case(_fixed("/profile/security/enable"), "user", _form(ENABLE), ("password",)),
+    "confirm.password": Case(
+        _fixed("/profile/security/confirm-password"), "user", _form({"password": PASSWORD}), ("password",)
+    ),
+    "enable.code": Case(
+        _fixed("/profile/security/enable"), "user", _form({"code": "123456"}), ("code",), confirmed=True
+    ),
     "password.new": Case(
         _fixed("/profile/password"),
         "user",
@@ -177,6 +183,8 @@ def test_bad_input_gives_a_form_error(
     case = CASES[case_name]
     if case.actor:
         client.login(case.actor)
+    if case.confirmed:
+        client.submit("/profile/security/confirm-password", {"password": PASSWORD})
     form = case.valid(people)
     for field in case.fields:
         form[field] = BAD[kind]
@@ -219,3 +227,73 @@ def test_garbage_in_the_rights_form_changes_nothing_it_may_not(
     with app.app_context():
         rights = {right.value for right in db.session.get(Role, people.role_id("User")).rights}
     assert rights == {"track_own_time", "view_own_reports"}
+
+
+# --- numbers too large for the database ------------------------------------------------------------
+
+# Ids are INTEGER columns: past 2**31 - 1 PostgreSQL says "integer out of range", and past 2**63 - 1
+# SQLite raises OverflowError. Such a number names no row, so it gets the answer of an unknown one.
+TOO_LARGE = [str(2**31), "9" * 25]
+UNKNOWN_ID = str(2**31 - 1)
+_MAIN = re.compile(r"<main.*</main>", re.DOTALL)
+
+
+def _answer(response: TestResponse) -> tuple[int, str]:
+    """Return the status and the page's content (the menu marks the page's section, if it has one)."""
+    return response.status_code, _MAIN.search(response.text).group(0)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("number", TOO_LARGE)
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/users/{}/edit"),
+        ("POST", "/users/{}/edit"),
+        ("POST", "/users/{}/reset-2fa"),
+        ("GET", "/roles/{}/edit"),
+        ("POST", "/roles/{}/edit"),
+    ],
+)
+def test_an_id_too_large_in_the_path_is_not_found(
+    client: BrowserClient, people: People, method: str, url: str, number: str
+) -> None:
+    client.login("top")
+
+    def answer(user_id: str) -> tuple[int, str]:
+        path = url.format(user_id)
+        return _answer(client.submit(path, {}) if method == "POST" else client.get(path))
+
+    assert answer(number)[0] == 404
+    assert answer(number) == answer(UNKNOWN_ID)
+
+
+@pytest.mark.parametrize("number", [*TOO_LARGE, "-" + "9" * 25])
+@pytest.mark.parametrize("url", ["/group/audit?before={}", "/group/members?page={}"])
+def test_a_number_too_large_in_the_query_is_ignored_like_a_word(
+    client: BrowserClient, people: People, url: str, number: str
+) -> None:
+    client.login("top")
+    response = client.get(url.format(number))
+    assert response.status_code == 200
+    assert _answer(response) == _answer(client.get(url.format("abc")))
+
+
+@pytest.mark.parametrize("number", TOO_LARGE)
+@pytest.mark.parametrize("form", [_user_form, _edit_form], ids=["new_user", "edit_user"])
+def test_a_role_id_too_large_is_refused_like_an_unknown_one(
+    app: Flask,
+    client: BrowserClient,
+    people: People,
+    form: Callable[[People], dict[str, Any]],
+    number: str,
+) -> None:
+    client.login("manager")
+    url = "/users/new" if form is _user_form else _edit_url(people)
+    before = stored(app)
+
+    def answer(role_id: str) -> tuple[int, str]:
+        return _answer(client.submit(url, {**form(people), "role_id": role_id}))
+
+    assert answer(number)[0] == 403
+    assert answer(number) == answer(UNKNOWN_ID)
+    assert stored(app) == before

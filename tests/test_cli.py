@@ -129,6 +129,21 @@ def test_user_add_refuses_unknown_group_or_role(
     assert message in result.output
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["user", "list"],
+        ["user", "add", "--role", "User", "--login", "cleo", "--name", "Cleo", "--password", "long password"],
+    ],
+)
+def test_a_group_id_too_large_for_the_database_is_refused(
+    app: Flask, runner: Any, people: People, command: list[str]
+) -> None:
+    result = runner.invoke(args=[*command, "--group", "9" * 25])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--group'" in result.output
+
+
 def test_set_password_ends_sessions(app: Flask, runner: Any, people: People) -> None:
     browser: BrowserClient = app.test_client()  # type: ignore[assignment]
     browser.login("user")

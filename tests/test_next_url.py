@@ -6,8 +6,11 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from tests.conftest import BrowserClient, People
+from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, read_code
+from timetracker.models import PendingLogin
 from timetracker.redirects import local_target
+
+KEPT = PendingLogin.next_url.type.length  # the longest target a pending login can keep
 
 ATTEMPTS = [
     "//evil.example",
@@ -60,3 +63,21 @@ def test_double_encoded_next_stays_on_site(client: BrowserClient, people: People
 def test_login_follows_a_local_next(client: BrowserClient, people: People) -> None:
     response = client.submit("/login?next=%2Fusers", {"login": "top", "password": "correct horse"})
     assert response.location == "/users"
+
+
+def test_a_target_longer_than_can_be_kept_is_no_target() -> None:
+    longest = "/" + "a" * (KEPT - 1)
+    assert local_target(longest) == longest
+    assert local_target(longest + "a") is None
+
+
+@pytest.mark.parametrize(("length", "kept"), [(KEPT, True), (600, False)])
+def test_a_next_too_long_to_keep_through_the_second_factor_leads_to_the_start_page(
+    client: BrowserClient, people: People, smtp: SmtpSink, length: int, kept: bool
+) -> None:
+    people.require_group_2fa()
+    target = "/" + "a" * (length - 1)
+    response = client.submit(f"/login?next={target}", {"login": "user", "password": PASSWORD})
+    assert response.location == "/2fa"
+    response = client.submit("/2fa", {"code": read_code(smtp, "jane@example.com"), "password": PASSWORD})
+    assert response.location == (target if kept else "/")

@@ -80,7 +80,19 @@ def test_login_page_links_to_the_forgot_page(client: BrowserClient) -> None:
     assert '<label for="identity">Email, or Login</label>' in page
 
 
-@pytest.mark.parametrize("identity", ["user", "JANE@example.com", "nobody", "nobody@example.com", "noemail"])
+# The last two hold a NUL byte, which PostgreSQL refuses in a query: it must not reach one.
+@pytest.mark.parametrize(
+    "identity",
+    [
+        "user",
+        "JANE@example.com",
+        "nobody",
+        "nobody@example.com",
+        "noemail",
+        "jane\x00@example.com",
+        "us\x00er",
+    ],
+)
 def test_every_request_gets_the_same_answer(client: BrowserClient, people: People, identity: str) -> None:
     response = ask_for_link(client, identity)
     assert response.status_code == 302 and response.location == "/password/forgot"

@@ -41,9 +41,11 @@ def _register_blueprints(app: Flask) -> None:
     from timetracker.api import bp as api
     from timetracker.auth import bp as auth
     from timetracker.group import bp as group
+    from timetracker.ids import IdConverter
     from timetracker.profile import bp as profile
     from timetracker.time import bp as time
 
+    app.url_map.converters["id"] = IdConverter  # before the routes that use <id:...>
     app.register_blueprint(auth)
     app.register_blueprint(time)
     app.register_blueprint(group)

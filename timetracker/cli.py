@@ -14,13 +14,14 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from timetracker import checks, demo, membership, messages, two_factor_settings, validation
+from timetracker import checks, demo, ids, membership, messages, two_factor_settings, validation
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
 from timetracker.models import Group, User, users_of
 from timetracker.security.login import find_user
 
 VIA = "command line"
+GROUP_ID = click.IntRange(ids.SMALLEST, ids.LARGEST)  # a larger number is an error, not a crash
 
 group_cli = AppGroup("group", help="Create and list groups.")
 user_cli = AppGroup("user", help="Add users, set passwords and list users.")
@@ -82,7 +83,7 @@ def list_groups() -> None:
 
 
 @user_cli.command("add")
-@click.option("--group", "group_id", type=int, required=True, help="The group's id (see `group list`).")
+@click.option("--group", "group_id", type=GROUP_ID, required=True, help="The group's id (see `group list`).")
 @click.option("--role", "role_name", required=True, help="A role name of that group, e.g. User.")
 @click.option("--login", required=True, callback=_checked(validation.login))
 @click.option("--name", required=True, callback=_checked(validation.text))
@@ -130,7 +131,7 @@ def reset_two_factor(login: str) -> None:
 
 
 @user_cli.command("list")
-@click.option("--group", "group_id", type=int, help="Only this group's users.")
+@click.option("--group", "group_id", type=GROUP_ID, help="Only this group's users.")
 def list_users(group_id: int | None) -> None:
     """List users: id, login, name, email, role, group and status."""
     query = users_of(group_id) if group_id is not None else select(User).order_by(User.id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from timetracker import audit, messages
+from timetracker import audit, ids, messages
 from timetracker.audit import Event
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
@@ -195,7 +195,7 @@ def _store_password(user: User, password: str) -> None:
 
 def _assignable_role(actor: User | None, group: Group, role_id: int) -> Role:
     """Return the role with this id if it belongs to ``group`` and the actor may hand it out."""
-    role = db.session.get(Role, role_id)
+    role = db.session.get(Role, role_id) if ids.in_range(role_id) else None
     if role is None or role.group_id != group.id:
         raise PermissionDenied()
     if actor is not None and not may_assign(actor, role):

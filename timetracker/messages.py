@@ -87,6 +87,7 @@ SUBJECT_PASSWORD_CHANGED = "Your Time Tracker password was changed"
 # The JSON API
 API_NOT_AN_OBJECT = "The body must be a JSON object (Content-Type: application/json)."
 API_BAD_FIELD = "'{name}' must be a non-empty string of at most {length} characters."
+API_NOT_TEXT = "'{name}' is not valid Unicode text: it holds half of a surrogate pair, such as \\ud800."
 API_SERVER_ERROR = "Something went wrong on our side."
 API_INVALID_TOKEN = "A valid access token is needed: Authorization: Bearer <token>."
 API_INVALID_PENDING = "This pending login is unknown or has expired: log in again."

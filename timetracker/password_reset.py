@@ -46,6 +46,8 @@ def request_reset(identity: str) -> None:
 
 def _matching_users(identity: str) -> list[User]:
     identity = identity.strip()
+    if validation.has_control_characters(identity):
+        return []  # no login or email holds one, and PostgreSQL refuses a NUL byte in a query
     conditions = [func.lower(User.email) == identity.lower()]
     try:
         conditions.append(User.login == validation.login(identity))

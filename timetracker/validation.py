@@ -37,7 +37,7 @@ def text(value: str, max_length: int = NAME_MAX) -> str:
     """Return a one-line text (a name) stripped, or raise ``Invalid``."""
     value = value.strip()
     _require_length(value, 1, max_length)
-    if _has_control_characters(value) or "<" in value or ">" in value:
+    if has_control_characters(value) or "<" in value or ">" in value:
         raise Invalid(messages.TEXT_CHARACTERS)
     return value
 
@@ -65,9 +65,22 @@ def optional_email(value: str | None) -> str | None:
 def password(value: str) -> str:
     """Return a new password unchanged if it is acceptable, or raise ``Invalid``."""
     _require_length(value, PASSWORD_MIN, PASSWORD_MAX)
-    if _has_control_characters(value):
+    if has_control_characters(value):
         raise Invalid(messages.PASSWORD_CHARACTERS)
     return value
+
+
+def encodable(value: str) -> bool:
+    """Tell whether UTF-8 can encode ``value``.
+
+    JSON's ``"\\ud800"`` decodes to a lone surrogate, which it cannot: such a string fails
+    wherever it is encoded (a hash, a query).
+    """
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _require_length(value: str, minimum: int, maximum: int) -> None:
@@ -78,6 +91,6 @@ def _require_length(value: str, minimum: int, maximum: int) -> None:
         raise Invalid(messages.TOO_LONG.format(maximum=maximum))
 
 
-def _has_control_characters(value: str) -> bool:
+def has_control_characters(value: str) -> bool:
     """Tell whether ``value`` holds control or format characters (including bidi overrides)."""
     return any(unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co") for char in value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import request
 
-from timetracker import messages
+from timetracker import messages, validation
 from timetracker.api.errors import ApiError
 
 MAX_LENGTH = 1000
@@ -17,7 +17,8 @@ def read(*required: str, optional: tuple[str, ...] = ()) -> dict[str, str]:
     """Return the named string members of the JSON body.
 
     :raise ApiError: 400 ``invalid_request`` for a body that is not a JSON object, a missing
-        required member, or a member that is not a string of at most 1000 characters.
+        required member, a member that is not a string of at most 1000 characters, or one that
+        is not text (a lone surrogate escape such as ``"\\ud800"``, which cannot be encoded).
     """
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -31,5 +32,7 @@ def read(*required: str, optional: tuple[str, ...] = ()) -> dict[str, str]:
             raise ApiError(
                 400, "invalid_request", messages.API_BAD_FIELD.format(name=name, length=MAX_LENGTH)
             )
+        if not validation.encodable(value):
+            raise ApiError(400, "invalid_request", messages.API_NOT_TEXT.format(name=name))
         values[name] = value
     return values

@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from timetracker import ids
 from timetracker.access import right_required
 from timetracker.extensions import db
 from timetracker.group import bp
@@ -20,7 +21,7 @@ PAGE_SIZE = 100
 def audit_log() -> str:
     """List the group's audit events, a page at a time (``?before=<id>`` for older ones)."""
     query = select(AuditEvent).where(AuditEvent.group_id == current_user.group_id)
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=ids.parse)
     if before is not None:
         query = query.where(AuditEvent.id < before)
     events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE + 1)))

@@ -8,7 +8,7 @@ from itertools import islice
 from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user
 
-from timetracker import clock, members_report
+from timetracker import clock, ids, members_report
 from timetracker.access import right_required
 from timetracker.group import bp
 from timetracker.rights import Right
@@ -21,7 +21,7 @@ PAGE_SIZE = 500
 def members() -> str:
     """List the group's users with their two-factor state, a page at a time."""
     filters = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=ids.parse)
     with closing(members_report.members(current_user.group, **filters)) as rows:
         shown = list(islice(rows, (page - 1) * PAGE_SIZE, page * PAGE_SIZE + 1))
     return render_template(

@@ -22,7 +22,7 @@ def roles() -> str:
     return render_template("group/roles.html", roles=current_user.group.roles, rights=list(Right))
 
 
-@bp.route("/roles/<int:role_id>/edit", methods=["GET", "POST"])
+@bp.route("/roles/<id:role_id>/edit", methods=["GET", "POST"])
 @right_required(Right.MANAGE_ROLES)
 def edit_role(role_id: int) -> Response | str:
     """Change the rights of a role ranked below the current user."""

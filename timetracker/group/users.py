@@ -41,7 +41,7 @@ def new_user() -> Response | str:
     return render_template("group/user_form.html", form=form, user=None)
 
 
-@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/edit", methods=["GET", "POST"])
 @right_required(Right.MANAGE_USERS)
 def edit_user(user_id: int) -> Response | str:
     """Edit a user ranked below the current user."""
@@ -58,7 +58,7 @@ def edit_user(user_id: int) -> Response | str:
     return _edit_page(form, user)
 
 
-@bp.route("/users/<int:user_id>/reset-2fa", methods=["POST"])
+@bp.route("/users/<id:user_id>/reset-2fa", methods=["POST"])
 @right_required(Right.MANAGE_USERS)
 @throttle.password_confirmation
 def reset_two_factor(user_id: int) -> Response | str:

@@ -44,13 +44,8 @@ def posted(name: str) -> str:
         value = body.get(name) if isinstance(body, dict) else None
     else:
         value = request.form.get(name)
-    if not isinstance(value, str):
-        return ""
-    try:
-        value.encode()
-    except UnicodeEncodeError:  # a lone surrogate from a JSON escape; the view refuses the body
-        return ""
-    return value
+    # A lone surrogate from a JSON escape cannot be used as a key; the view refuses the body.
+    return value if isinstance(value, str) and validation.encodable(value) else ""
 
 
 def posted_account() -> str:
