@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import urllib.request
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, read_code
+from tests.test_password_reset import enroll_app
 from timetracker.extensions import db
 from timetracker.security import passwords
 
@@ -181,7 +184,26 @@ def test_a_password_changed_while_pending_voids_the_first_step(
     client.login("user")
     code = read_code(smtp, "jane@example.com")
     app.test_cli_runner().invoke(args=["user", "set-password", "user", "--password", "set by the operator"])
-    assert "Incorrect login or password." in client.submit("/2fa", {"code": code, "password": PASSWORD}).text
+    assert client.submit("/2fa", {"code": code, "password": PASSWORD}).location == "/login"
+    assert client.get("/").status_code == 302
+
+
+def test_a_password_change_ends_a_login_waiting_for_the_app(
+    app: Flask, client: BrowserClient, people: People
+) -> None:
+    """Whoever knew the old password and got as far as the app's code must start again."""
+    secret = enroll_app(app)
+    assert client.login("user").location == "/2fa"
+    owner: BrowserClient = app.test_client()  # type: ignore[assignment]
+    owner.login("user")
+    owner.submit("/2fa", {"code": pyotp.TOTP(secret).now()})
+    new = "a brand new password"
+    owner.submit(
+        "/profile/password",
+        {"password-current_password": PASSWORD, "password-new_password": new, "password-confirm": new},
+    )
+    assert client.submit("/2fa", {"code": pyotp.TOTP(secret).at(time.time() + 30)}).location == "/login"
+    assert client.get("/").status_code == 302
 
 
 def test_old_hashes_are_upgraded_at_login(app: Flask, client: BrowserClient, people: People) -> None:

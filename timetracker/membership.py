@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from timetracker import audit, ids, messages
 from timetracker.audit import Event
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
-from timetracker.models import Group, Role, User
+from timetracker.models import Group, PendingLogin, Role, User
 from timetracker.models.user import new_session_token
 from timetracker.rights import (
     DEFAULT_ROLES,
@@ -189,8 +189,10 @@ def set_password(user: User, password: str, *, via: str, event: Event = Event.PA
 
 
 def _store_password(user: User, password: str) -> None:
+    """Store the new password; every session, API token and half-finished login of the old one ends."""
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
+    db.session.execute(delete(PendingLogin).where(PendingLogin.user_id == user.id))
 
 
 def _assignable_role(actor: User | None, group: Group, role_id: int) -> Role:
