@@ -13,7 +13,7 @@ from timetracker.audit import Event
 from timetracker.errors import TimeTrackerError
 from timetracker.extensions import db
 from timetracker.models import PendingLogin, User
-from timetracker.security import emailed_code
+from timetracker.security import emailed_code, session_stamps
 from timetracker.security import pending as pending_logins
 from timetracker.security.passwords import check_password, hash_password, needs_rehash, password_digest
 from timetracker.security.request_marks import Mark, mark
@@ -111,7 +111,7 @@ def complete_login(user: User, **details: object) -> None:
     """Log ``user`` in on a fresh session, note the time and audit it."""
     session.clear()
     session.permanent = True  # the cookie expires after PERMANENT_SESSION_LIFETIME
-    session[LOGGED_IN_AT] = clock.now().timestamp()
+    session_stamps.stamp(LOGGED_IN_AT)
     login_user(user)
     user.last_login_at = clock.now()
     audit.record(Event.LOGIN, actor=user, **details)
@@ -149,11 +149,7 @@ def _login_is_recent() -> bool:
     Flask renews the cookie on every request, so without this a session in use (or a copy of
     its cookie) would never end; this makes a login last that long at most.
     """
-    logged_in_at = session.get(LOGGED_IN_AT)
-    if not isinstance(logged_in_at, int | float):
-        return False
-    lifetime = current_app.permanent_session_lifetime.total_seconds()
-    return clock.now().timestamp() - logged_in_at < lifetime
+    return session_stamps.younger_than(LOGGED_IN_AT, current_app.permanent_session_lifetime.total_seconds())
 
 
 def keep_session(user: User) -> None:

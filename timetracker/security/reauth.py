@@ -9,13 +9,14 @@ ask answer 429, so a stolen session cannot be used to guess the password.
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, session
+from flask import current_app, has_request_context
 
-from timetracker import audit, clock, messages
+from timetracker import audit, messages
 from timetracker.audit import Event
 from timetracker.errors import FieldError
 from timetracker.extensions import db
 from timetracker.models import User
+from timetracker.security import session_stamps
 from timetracker.security.passwords import check_password
 from timetracker.security.request_marks import Mark, mark
 
@@ -33,7 +34,7 @@ def require_password(
     """
     if check_password(user.password_hash, password):
         if has_request_context():
-            session[CONFIRMED_AT] = clock.now().timestamp()
+            session_stamps.stamp(CONFIRMED_AT)
         return
     mark(Mark.PASSWORD_NOT_CONFIRMED)
     audit.record(Event.PASSWORD_CONFIRMATION_FAILED, actor=user)
@@ -43,7 +44,4 @@ def require_password(
 
 def confirmed_recently() -> bool:
     """Tell whether this session's user gave their password again within PASSWORD_CONFIRMATION_TTL."""
-    confirmed_at = session.get(CONFIRMED_AT)
-    if not isinstance(confirmed_at, int | float):
-        return False
-    return clock.now().timestamp() - confirmed_at < current_app.config["PASSWORD_CONFIRMATION_TTL"]
+    return session_stamps.younger_than(CONFIRMED_AT, current_app.config["PASSWORD_CONFIRMATION_TTL"])
