@@ -34,9 +34,10 @@ def seed(url: str, users: int, secret_key: str) -> None:
     import flask_migrate
     from sqlalchemy import insert
 
-    from timetracker import clock, create_app, membership
+    from timetracker import clock, create_app
     from timetracker.extensions import db
     from timetracker.models import User
+    from timetracker.services import membership
 
     app = create_app(
         {"SECRET_KEY": secret_key, "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}

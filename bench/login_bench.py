@@ -111,9 +111,10 @@ def seed(url: str, users: int, secret_key: str) -> None:
     """Migrate and create a group with 2FA on and ``users`` users sharing one real password hash."""
     import flask_migrate
 
-    from timetracker import create_app, membership
+    from timetracker import create_app
     from timetracker.extensions import db
     from timetracker.models import User
+    from timetracker.services import membership
 
     app = create_app(
         {"SECRET_KEY": secret_key, "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1"}

@@ -32,10 +32,11 @@ from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
-from timetracker import clock, create_app, membership
+from timetracker import clock, create_app
 from timetracker.extensions import db
 from timetracker.mail.sender import EXTENSION
 from timetracker.models import Group, User
+from timetracker.services import membership
 
 PASSWORD = "correct horse"
 FAST_HASH = "pbkdf2:sha256:1000"

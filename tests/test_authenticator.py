@@ -458,7 +458,7 @@ def test_a_manager_who_outranks_the_user_resets_their_2fa(
 def test_reset_is_refused_for_an_equal_or_lower_rank(
     app: Flask, client: BrowserClient, people: People, actor: str, target: str
 ) -> None:
-    from timetracker import membership
+    from timetracker.services import membership
 
     with app.app_context():  # a second Manager, of the same rank as "manager"
         details = membership.UserDetails(

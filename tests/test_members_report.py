@@ -10,10 +10,11 @@ import pytest
 from flask import Flask
 
 from tests.conftest import PASSWORD, BrowserClient, People
-from timetracker import clock, membership
+from timetracker import clock
 from timetracker.extensions import db
-from timetracker.members_report import neutralised
 from timetracker.models import Authenticator, Group
+from timetracker.services import membership
+from timetracker.services.members_report import neutralised
 
 HEADER = ["Name", "Login", "Email", "Role", "Status", "Two-factor", "Last login (UTC)"]
 

@@ -6,9 +6,9 @@ import pytest
 from flask import Flask
 
 from tests.conftest import People, audit_trail
-from timetracker import membership
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.rights import Right
+from timetracker.services import membership
 
 
 def test_add_user_without_password_is_refused(app: Flask, people: People) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, read_code
 from timetracker.models import PendingLogin
-from timetracker.redirects import local_target
+from timetracker.web.redirects import local_target
 
 KEPT = PendingLogin.next_url.type.length  # the longest target a pending login can keep
 

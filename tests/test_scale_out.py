@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD, SmtpSink, base_config, free_port
 from tests.processes import Browser, app_servers, environment, mail_workers
-from timetracker import create_app, membership
+from timetracker import create_app
 from timetracker.extensions import db
 from timetracker.models import MailStatus, OutboxMessage
+from timetracker.services import membership
 
 pytestmark = pytest.mark.slow
 USERS = 200

@@ -20,8 +20,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
-    from timetracker import cli, database, error_pages, mail, security
+    from timetracker import cli, database, mail, security
     from timetracker import config as settings
+    from timetracker.web import error_pages
 
     settings.load(app, config)
     _trust_proxies(app)
@@ -41,13 +42,13 @@ def _register_blueprints(app: Flask) -> None:
     from timetracker.api import bp as api
     from timetracker.auth import bp as auth
     from timetracker.group import bp as group
+    from timetracker.home import bp as home
     from timetracker.ids import IdConverter
     from timetracker.profile import bp as profile
-    from timetracker.time import bp as time
 
     app.url_map.converters["id"] = IdConverter  # before the routes that use <id:...>
     app.register_blueprint(auth)
-    app.register_blueprint(time)
+    app.register_blueprint(home)
     app.register_blueprint(group)
     app.register_blueprint(profile, url_prefix="/profile")
     app.register_blueprint(api, url_prefix=API_PREFIX)

@@ -14,11 +14,13 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from timetracker import checks, demo, ids, membership, messages, two_factor_settings, validation
+from timetracker import checks, ids, messages, validation
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
 from timetracker.models import Group, User, users_of
+from timetracker.security import authenticator
 from timetracker.security.login import find_user
+from timetracker.services import demo, membership
 
 VIA = "command line"
 GROUP_ID = click.IntRange(ids.SMALLEST, ids.LARGEST)  # a larger number is an error, not a crash
@@ -125,7 +127,7 @@ def set_password(login: str, password: str) -> None:
 def reset_two_factor(login: str) -> None:
     """Remove LOGIN's authenticator app and recovery codes (for when no manager can log in)."""
     user = _existing_user(login)
-    if not two_factor_settings.reset(None, user):
+    if not authenticator.reset(None, user):
         raise click.ClickException(messages.CLI_NOTHING_TO_RESET.format(login=user.login))
     click.echo(messages.CLI_TWO_FACTOR_RESET.format(login=user.login))
 

@@ -10,7 +10,7 @@ from flask import g, jsonify, request
 from werkzeug.wrappers import Response
 
 from timetracker import messages
-from timetracker.api import bp
+from timetracker.api.blueprint import bp
 from timetracker.api.body import read
 from timetracker.api.errors import ApiError
 from timetracker.extensions import db
@@ -23,7 +23,7 @@ from timetracker.security.login import (
     required_factor,
 )
 from timetracker.security.second_factor import Factor
-from timetracker.security.two_factor import Outcome, verify
+from timetracker.security.verification import Outcome, verify
 
 
 @bp.route("/auth/login", methods=["POST"])

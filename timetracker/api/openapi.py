@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from timetracker.api import PREFIX, bp
+from timetracker.api.blueprint import PREFIX, bp
 
 ERROR_CODES = [
     "invalid_request",

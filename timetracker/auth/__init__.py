@@ -1,7 +1,6 @@
-"""Blueprint: logging in and out, and registering a new group."""
+"""Blueprint: logging in and out, the second factor, the password reset, registering a group."""
 
-from flask import Blueprint
+from timetracker.auth import reset, two_factor, views  # noqa: F401  (attach the routes)
+from timetracker.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__)
-
-from timetracker.auth import reset, two_factor, views  # noqa: E402,F401  (attach the routes)
+__all__ = ["bp"]

@@ -6,8 +6,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from timetracker import messages, password_reset
-from timetracker.auth import bp
+from timetracker import messages
+from timetracker.auth.blueprint import bp
 from timetracker.auth.forms import (
     ForgotPasswordForm,
     NewPasswordForm,
@@ -16,10 +16,10 @@ from timetracker.auth.forms import (
     ResetRecoveryCodeForm,
 )
 from timetracker.models import PendingLogin, User
-from timetracker.security import reset_tokens, throttle
+from timetracker.security import password_reset, reset_tokens, throttle
 from timetracker.security.login import NoEmailForCode
 from timetracker.security.second_factor import Factor
-from timetracker.security.two_factor import Outcome, resend_code, verify
+from timetracker.security.verification import Outcome, resend_code, verify
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

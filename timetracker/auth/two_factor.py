@@ -6,14 +6,14 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from timetracker import messages
-from timetracker.auth import bp
+from timetracker.auth.blueprint import bp
 from timetracker.auth.forms import AuthenticatorCodeForm, EmailedCodeForm, RecoveryCodeForm
 from timetracker.mail.outbox import delivery_state
 from timetracker.models import PendingLogin
 from timetracker.security import pending as pending_logins
 from timetracker.security import throttle
 from timetracker.security.second_factor import Factor
-from timetracker.security.two_factor import Outcome, complete_login_with, resend_code
+from timetracker.security.verification import Outcome, complete_login_with, resend_code
 
 
 @bp.route("/2fa", methods=["GET", "POST"])
@@ -72,7 +72,7 @@ def recovery() -> Response | str:
 def _after(outcome: Outcome, next_url: str | None) -> Response:
     """Redirect after a finished second step: logged in, or back to the start."""
     if outcome is Outcome.LOGGED_IN:
-        return redirect(next_url or url_for("time.index"))
+        return redirect(next_url or url_for("home.index"))
     flash(messages.START_AGAIN, "error")
     return redirect(url_for("auth.login"))
 

@@ -6,11 +6,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from timetracker import fields, membership, messages
-from timetracker.auth import bp
+from timetracker import messages
+from timetracker.auth.blueprint import bp
 from timetracker.auth.forms import LoginForm, RegisterForm
 from timetracker.errors import FieldError
-from timetracker.redirects import local_target
 from timetracker.security import throttle
 from timetracker.security.login import (
     NoEmailForCode,
@@ -19,6 +18,9 @@ from timetracker.security.login import (
     complete_login,
     end_session,
 )
+from timetracker.services import membership
+from timetracker.web import fields
+from timetracker.web.redirects import local_target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -26,7 +28,7 @@ from timetracker.security.login import (
 def login() -> Response | str:
     """Check login and password, then log in or go on to the second factor."""
     if current_user.is_authenticated:
-        return redirect(url_for("time.index"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     if not form.validate_on_submit():
         return _login_page(form)
@@ -40,7 +42,7 @@ def login() -> Response | str:
         return _login_page(form, messages.NO_EMAIL)
     if pending is not None:
         return redirect(url_for("auth.two_factor"))
-    return redirect(next_url or url_for("time.index"))
+    return redirect(next_url or url_for("home.index"))
 
 
 def _login_page(form: LoginForm, error: str | None = None) -> str:
@@ -80,5 +82,5 @@ def register() -> Response | str:
         else:
             complete_login(user)
             flash(messages.GROUP_CREATED.format(group=user.group.name), "success")
-            return redirect(url_for("time.index"))
+            return redirect(url_for("home.index"))
     return render_template("auth/register.html", form=form)

@@ -1,11 +1,6 @@
-"""Blueprint: the group's users and roles."""
+"""Blueprint: the group page and advanced settings, its users and roles, members report, audit log."""
 
-from flask import Blueprint
+from timetracker.group import audit, members, roles, settings, users  # noqa: F401  (attach the routes)
+from timetracker.group.blueprint import bp
 
-from timetracker.rights import may_edit_rights, may_manage
-
-bp = Blueprint("group", __name__)
-bp.add_app_template_global(may_manage)
-bp.add_app_template_global(may_edit_rights)
-
-from timetracker.group import audit, members, roles, settings, users  # noqa: E402,F401  (attach the routes)
+__all__ = ["bp"]

@@ -7,11 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from timetracker import ids
-from timetracker.access import right_required
 from timetracker.extensions import db
-from timetracker.group import bp
+from timetracker.group.blueprint import bp
 from timetracker.models import AuditEvent
 from timetracker.rights import Right
+from timetracker.web.access import right_required
 
 PAGE_SIZE = 100
 

@@ -13,9 +13,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length
 
-from timetracker import fields, messages, validation
+from timetracker import messages, validation
 from timetracker.models import Role
 from timetracker.rights import Right
+from timetracker.web import fields
 
 
 class UserForm(FlaskForm):

@@ -8,10 +8,11 @@ from itertools import islice
 from flask import Response, render_template, request, stream_with_context
 from flask_login import current_user
 
-from timetracker import clock, ids, members_report
-from timetracker.access import right_required
-from timetracker.group import bp
+from timetracker import clock, ids
+from timetracker.group.blueprint import bp
 from timetracker.rights import Right
+from timetracker.services import members_report
+from timetracker.web.access import right_required
 
 PAGE_SIZE = 500
 

@@ -6,13 +6,14 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from timetracker import membership, messages
-from timetracker.access import right_required
+from timetracker import messages
 from timetracker.extensions import db
-from timetracker.group import bp
+from timetracker.group.blueprint import bp
 from timetracker.group.forms import RightsForm
 from timetracker.models import Role
 from timetracker.rights import Right, may_edit_rights
+from timetracker.services import membership
+from timetracker.web.access import right_required
 
 
 @bp.route("/roles")

@@ -6,14 +6,16 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from timetracker import fields, group_settings, messages
-from timetracker.access import right_required
+from timetracker import messages
 from timetracker.errors import FieldError
-from timetracker.group import bp
+from timetracker.group.blueprint import bp
 from timetracker.group.forms import AdvancedSettingsForm
 from timetracker.mail.outbox import delivery_state
 from timetracker.models import User
 from timetracker.rights import Right
+from timetracker.services import group_settings
+from timetracker.web import fields
+from timetracker.web.access import right_required
 
 
 @bp.route("/group")

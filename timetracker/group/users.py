@@ -6,15 +6,17 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from timetracker import fields, membership, messages, two_factor_settings
-from timetracker.access import right_required
+from timetracker import messages
 from timetracker.errors import FieldError
 from timetracker.extensions import db
-from timetracker.group import bp
+from timetracker.group.blueprint import bp
 from timetracker.group.forms import NewUserForm, ResetTwoFactorForm, UserForm
 from timetracker.models import User, users_of
 from timetracker.rights import Right, may_assign, may_manage
-from timetracker.security import throttle
+from timetracker.security import authenticator, throttle
+from timetracker.services import membership
+from timetracker.web import fields
+from timetracker.web.access import right_required
 
 
 @bp.route("/users")
@@ -67,7 +69,7 @@ def reset_two_factor(user_id: int) -> Response | str:
     reset_form = ResetTwoFactorForm(prefix="reset")
     if reset_form.validate_on_submit():
         try:
-            done = two_factor_settings.reset(current_user, user, reset_form.password.data)
+            done = authenticator.reset(current_user, user, reset_form.password.data)
         except FieldError as error:
             fields.show_error(reset_form, error)
         else:

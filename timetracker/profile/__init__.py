@@ -1,7 +1,6 @@
-"""Blueprint: the user's own profile."""
+"""Blueprint: the user's own profile and its Security tab."""
 
-from flask import Blueprint
+from timetracker.profile import authenticator, views  # noqa: F401  (attach the routes)
+from timetracker.profile.blueprint import bp
 
-bp = Blueprint("profile", __name__)
-
-from timetracker.profile import security, views  # noqa: E402,F401  (attach the routes)
+__all__ = ["bp"]

@@ -4,7 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from timetracker import fields, validation
+from timetracker import validation
+from timetracker.web import fields
 
 CURRENT_PASSWORD = [InputRequired(), Length(max=validation.PASSWORD_MAX)]
 

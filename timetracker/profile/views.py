@@ -6,14 +6,16 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from timetracker import fields, membership, messages
-from timetracker.access import right_required
+from timetracker import messages
 from timetracker.errors import FieldError
-from timetracker.profile import bp
+from timetracker.profile.blueprint import bp
 from timetracker.profile.forms import PasswordForm, ProfileForm
 from timetracker.rights import Right
 from timetracker.security import throttle
 from timetracker.security.login import keep_session
+from timetracker.services import membership
+from timetracker.web import fields
+from timetracker.web.access import right_required
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 
-from timetracker import membership, messages
+from timetracker import messages
 from timetracker.extensions import db
 from timetracker.models import Group
+from timetracker.services import membership
 
 GROUP_NAME = "Demo Team"
 PASSWORD = "demo-password"

@@ -10,11 +10,11 @@ from enum import Enum, auto
 
 from sqlalchemy import or_, update
 
-from timetracker import audit, two_factor_settings
+from timetracker import audit
 from timetracker.audit import Event
 from timetracker.extensions import db
 from timetracker.models import Authenticator, PendingLogin
-from timetracker.security import emailed_code, encryption, recovery_codes, totp
+from timetracker.security import authenticator, emailed_code, encryption, recovery_codes, totp
 from timetracker.security import pending as pending_logins
 from timetracker.security.login import complete_login
 from timetracker.security.passwords import matches_digest
@@ -89,7 +89,7 @@ def _verify_recovery_code(pending: PendingLogin, code: str) -> Outcome:
     audit.record(
         Event.RECOVERY_CODE_USED, actor=user, purpose=pending.purpose, left=recovery_codes.remaining(user)
     )
-    two_factor_settings.notify_recovery_code_used(user)
+    authenticator.notify_recovery_code_used(user)
     return Outcome.VERIFIED
 
 

@@ -12,12 +12,12 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 from werkzeug.wrappers import Response
 
 from timetracker import clock, messages
-from timetracker.api import PREFIX as API_PREFIX
+from timetracker.api.blueprint import PREFIX as API_PREFIX
 from timetracker.api.errors import ApiError, api_error, error_response
 from timetracker.api.errors import http_error as api_http_error
 from timetracker.errors import PermissionDenied
 from timetracker.extensions import db, limiter
-from timetracker.redirects import local_target
+from timetracker.web.redirects import local_target
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 from sqlalchemy import func, or_, select
 
-from timetracker import audit, clock, membership, messages, validation
+from timetracker import audit, clock, messages, validation
 from timetracker.audit import Event
 from timetracker.extensions import db
 from timetracker.mail import outbox
@@ -15,6 +15,7 @@ from timetracker.security import reset_tokens
 from timetracker.security.login import NoEmailForCode, prepare_second_factor
 from timetracker.security.request_marks import Mark, mark
 from timetracker.security.second_factor import Factor, second_factor_for
+from timetracker.services import membership
 
 MAX_USERS_PER_REQUEST = 5
 

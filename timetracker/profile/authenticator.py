@@ -11,17 +11,18 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from timetracker import fields, messages, two_factor_settings
+from timetracker import messages
 from timetracker.errors import FieldError, PermissionDenied
-from timetracker.profile import bp
+from timetracker.profile.blueprint import bp
 from timetracker.profile.forms import (
     ConfirmAuthenticatorForm,
     ConfirmPasswordForm,
     DisableAuthenticatorForm,
     NewRecoveryCodesForm,
 )
-from timetracker.redirects import local_target
-from timetracker.security import reauth, recovery_codes, throttle, totp
+from timetracker.security import authenticator, reauth, recovery_codes, throttle, totp
+from timetracker.web import fields
+from timetracker.web.redirects import local_target
 
 
 @bp.route("/security")
@@ -85,20 +86,20 @@ def enable() -> Response | str:
     """Show the recovery codes, the QR code and the secret; enable once the app's code is confirmed."""
     if current_user.has_authenticator:
         return redirect(url_for("profile.security"))
-    enrollment = two_factor_settings.enrollment(current_user)
+    enrollment = authenticator.enrollment(current_user)
     form = ConfirmAuthenticatorForm()
     if form.validate_on_submit():
-        if two_factor_settings.confirm(current_user, form.code.data):
+        if authenticator.confirm(current_user, form.code.data):
             flash(messages.AUTHENTICATOR_ENABLED, "success")
             return redirect(url_for("profile.security"))
         form.code.errors.append(messages.INVALID_AUTH_CODE)
-    secret = two_factor_settings.secret(enrollment)
+    secret = authenticator.secret(enrollment)
     uri = totp.provisioning_uri(secret, current_user.login)
     return _private(
         render_template(
             "profile/enable.html",
             form=form,
-            codes=two_factor_settings.shown_codes(enrollment),
+            codes=authenticator.shown_codes(enrollment),
             qr_svg=segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator app"),
             secret=totp.grouped(secret),
         )
@@ -115,7 +116,7 @@ def disable() -> Response | str:
         return redirect(url_for("profile.security"))
     if form.validate_on_submit():
         try:
-            two_factor_settings.disable(current_user, form.password.data)
+            authenticator.disable(current_user, form.password.data)
         except FieldError as error:
             fields.show_error(form, error)
         else:
@@ -132,7 +133,7 @@ def new_recovery_codes() -> Response | str:
     form = NewRecoveryCodesForm(prefix="codes")
     if form.validate_on_submit():
         try:
-            two_factor_settings.regenerate_codes(current_user, form.password.data)
+            authenticator.regenerate_codes(current_user, form.password.data)
         except FieldError as error:
             fields.show_error(form, error)
             return _security_page(codes_form=form)
@@ -175,7 +176,7 @@ def _private(body: str) -> Response:
 
 def _codes_or_404() -> list[str]:
     """Return the codes the user may still see, or answer 404 saying why not."""
-    codes = two_factor_settings.shown_codes(current_user.authenticator)
+    codes = authenticator.shown_codes(current_user.authenticator)
     if codes is None:
         abort(404, description=messages.CODES_NO_LONGER_SHOWN)
     return codes
