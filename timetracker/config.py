@@ -19,6 +19,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": None,  # None: Secure whenever the request came over HTTPS
     "PERMANENT_SESSION_LIFETIME": 12 * 60 * 60,  # seconds a login lasts
+    # Send the cookie only when the session changed: a request that lost a race to a concurrent
+    # one of the same browser (a double-clicked "Log in") then leaves the winner's cookie alone.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     # Flask-SQLAlchemy. None means a SQLite file in the instance folder.
     "SQLALCHEMY_DATABASE_URI": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {},

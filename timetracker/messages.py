@@ -4,6 +4,7 @@ INCORRECT_LOGIN = "Incorrect login or password."
 LOGIN_REQUIRED = "Please log in to see this page."
 LOGGED_OUT = "You are logged out."
 TRY_AGAIN_IN = "Try again in {wait} (at {time})."
+UNTRUSTED_HOST = "Bad Request: this server does not answer to that host name."
 CSRF_FAILED = "The form has expired or lost its security token. Reload the page and try again."
 
 LOGIN_TAKEN = "This login is already taken."
@@ -81,8 +82,13 @@ SUBJECT_RECOVERY_CODE_USED = "A recovery code was used to log in to your Time Tr
 RESET_SENT = "If that login exists, an email is on its way."
 RESET_LINK_INVALID = "This password reset link is invalid, has expired or was used already."
 RESET_DONE = "Your password was changed. Log in with your new password."
+RESET_LINKS_UNAVAILABLE = (
+    "Password reset emails cannot be sent: this server does not know its own address "
+    "(TIMETRACKER_BASE_URL is not set). Ask the administrator of Time Tracker."
+)
 SUBJECT_PASSWORD_RESET = "Reset your Time Tracker password"
 SUBJECT_PASSWORD_CHANGED = "Your Time Tracker password was changed"
+SUBJECT_EMAIL_CHANGED = "The email of your Time Tracker login was changed"
 
 # The JSON API
 API_NOT_AN_OBJECT = "The body must be a JSON object (Content-Type: application/json)."

@@ -13,17 +13,20 @@ from timetracker import messages
 from timetracker.api.blueprint import bp
 from timetracker.api.body import read
 from timetracker.api.errors import ApiError
-from timetracker.extensions import db
-from timetracker.security import api_tokens, throttle
+from timetracker.security import api_tokens, sign_in, throttle
 from timetracker.security import pending as pending_logins
-from timetracker.security.login import (
-    NoEmailForCode,
-    check_credentials,
-    prepare_second_factor,
-    required_factor,
-)
+from timetracker.security.login import check_credentials
+from timetracker.security.pending import Purpose
 from timetracker.security.second_factor import Factor
-from timetracker.security.verification import Outcome, verify
+from timetracker.security.verification import Outcome
+
+# What a second step that did not let the client in answers: status, error code, message.
+_REFUSED = {
+    Outcome.INVALID_CODE: (401, "invalid_code", messages.INVALID_CODE),
+    Outcome.WRONG_PASSWORD: (401, "invalid_credentials", messages.INCORRECT_LOGIN),
+    Outcome.START_AGAIN: (401, "start_again", messages.START_AGAIN),
+    Outcome.GONE: (401, "invalid_pending", messages.API_INVALID_PENDING),
+}
 
 
 @bp.route("/auth/login", methods=["POST"])
@@ -35,15 +38,13 @@ def login() -> Response:
     if user is None:
         raise ApiError(401, "invalid_credentials", messages.INCORRECT_LOGIN)
     try:
-        factor = required_factor(user)
-    except NoEmailForCode:
+        started = sign_in.start(user, Purpose.API, password=body["password"])
+    except sign_in.NoEmailForCode:
         raise ApiError(403, "no_email", messages.NO_EMAIL) from None
-    if factor is Factor.NONE:
-        return _token_response(api_tokens.issue(user))
-    pending, token = pending_logins.create(user, factor.value, purpose=pending_logins.API)
-    prepare_second_factor(pending, body["password"])
-    db.session.commit()
-    return jsonify(second_factor=factor.value, pending=token)
+    if started.api_token is not None:
+        return _token_response(started.api_token)
+    assert started.pending is not None
+    return jsonify(second_factor=started.pending.method, pending=started.pending_token)
 
 
 @bp.route("/auth/2fa", methods=["POST"])
@@ -51,21 +52,15 @@ def login() -> Response:
 def two_factor() -> Response:
     """Check the second factor of a pending login and answer a token."""
     body = read("pending", "code", optional=("password",))
-    pending = pending_logins.find(body["pending"], pending_logins.API)
+    pending = pending_logins.find(body["pending"], Purpose.API)
     if pending is None:
-        raise ApiError(401, "invalid_pending", messages.API_INVALID_PENDING)
+        raise ApiError(*_REFUSED[Outcome.GONE])
     if pending.method == Factor.EMAIL and "password" not in body:
         raise ApiError(400, "invalid_request", messages.API_PASSWORD_NEEDED)
-    outcome = verify(pending, body["code"], password=body.get("password"))
-    if outcome is Outcome.INVALID_CODE:
-        raise ApiError(401, "invalid_code", messages.INVALID_CODE)
-    if outcome is Outcome.WRONG_PASSWORD:
-        raise ApiError(401, "invalid_credentials", messages.INCORRECT_LOGIN)
-    if outcome is Outcome.START_AGAIN:
-        raise ApiError(401, "start_again", messages.START_AGAIN)
-    user, method = pending.user, pending.method
-    pending_logins.end(pending)
-    return _token_response(api_tokens.issue(user, second_factor=method))
+    finished = sign_in.finish(pending, body["code"], password=body.get("password"))
+    if finished.api_token is None:
+        raise ApiError(*_REFUSED[finished.outcome])
+    return _token_response(finished.api_token)
 
 
 def token_required(view: Callable[..., Any]) -> Callable[..., Any]:

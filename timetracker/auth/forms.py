@@ -6,11 +6,12 @@ from wtforms.validators import InputRequired, Length
 
 from timetracker import validation
 from timetracker.web import fields
+from timetracker.web.forms import CODE_MAX, CURRENT_PASSWORD, EMAILED_CODE
 
 
 class LoginForm(FlaskForm):
     login = StringField("Login", [InputRequired(), Length(max=validation.LOGIN_MAX)])
-    password = PasswordField("Password", [InputRequired(), Length(max=validation.PASSWORD_MAX)])
+    password = PasswordField("Password", CURRENT_PASSWORD)
     submit = SubmitField("Log in")
 
 
@@ -24,45 +25,17 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Create group")
 
 
-CODE = [InputRequired(), Length(max=40)]
-
-
 class EmailedCodeForm(FlaskForm):
     # Shown read-only; the login that counts is the pending login's, kept on the server.
     login = StringField("Login", render_kw={"readonly": True})
-    password = PasswordField("Password", [InputRequired(), Length(max=validation.PASSWORD_MAX)])
-    code = StringField("2FA code", CODE)
-    submit = SubmitField("Log in")
-
-
-class AuthenticatorCodeForm(FlaskForm):
-    code = StringField("Authentication code", CODE)
-    submit = SubmitField("Log in")
-
-
-class RecoveryCodeForm(FlaskForm):
-    code = StringField("Recovery code", CODE)
+    password = PasswordField("Password", CURRENT_PASSWORD)
+    code = StringField(EMAILED_CODE, [InputRequired(), Length(max=CODE_MAX)])
     submit = SubmitField("Log in")
 
 
 class ForgotPasswordForm(FlaskForm):
     identity = StringField("Email, or Login", [InputRequired(), Length(max=validation.EMAIL_MAX)])
     submit = SubmitField("Send reset link")
-
-
-class ResetAppCodeForm(FlaskForm):
-    code = StringField("Authentication code", CODE)
-    submit = SubmitField("Continue")
-
-
-class ResetEmailedCodeForm(FlaskForm):
-    code = StringField("2FA code", CODE)
-    submit = SubmitField("Continue")
-
-
-class ResetRecoveryCodeForm(FlaskForm):
-    code = StringField("Recovery code", CODE)
-    submit = SubmitField("Continue")
 
 
 class NewPasswordForm(FlaskForm):

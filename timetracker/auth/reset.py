@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from timetracker import messages
 from timetracker.auth.blueprint import bp
-from timetracker.auth.forms import (
-    ForgotPasswordForm,
-    NewPasswordForm,
-    ResetAppCodeForm,
-    ResetEmailedCodeForm,
-    ResetRecoveryCodeForm,
-)
+from timetracker.auth.forms import ForgotPasswordForm, NewPasswordForm
 from timetracker.models import PendingLogin, User
-from timetracker.security import password_reset, reset_tokens, throttle
-from timetracker.security.login import NoEmailForCode
+from timetracker.security import password_reset, reset_tokens, sign_in, throttle
 from timetracker.security.second_factor import Factor
-from timetracker.security.verification import Outcome, resend_code, verify
+from timetracker.security.verification import Outcome
+from timetracker.web import links
+from timetracker.web.forms import APP_CODE, EMAILED_CODE, RECOVERY_CODE, CodeForm
+
+CONTINUE = "Continue"
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -28,10 +24,18 @@ def forgot_password() -> Response | str:
     """Email a reset link; the answer never tells whether the login exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        password_reset.request_reset(form.identity.data)
+        try:
+            password_reset.request_reset(form.identity.data, _link)
+        except links.NoTrustedAddress:
+            current_app.logger.error("Reset link not sent: set TIMETRACKER_BASE_URL (see flask check).")
+            abort(503, description=messages.RESET_LINKS_UNAVAILABLE)
         flash(messages.RESET_SENT, "info")
         return redirect(url_for("auth.forgot_password"))
     return render_template("auth/forgot.html", form=form)
+
+
+def _link(token: str) -> str:
+    return links.external_url("auth.reset_password", token=token)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -46,7 +50,8 @@ def reset_password(token: str) -> Response | str:
     if form.validate_on_submit():
         if not password_reset.may_set_password(user, token):
             abort(403)
-        password_reset.complete(user, form.new_password.data)
+        if not password_reset.complete(user, token, form.new_password.data):
+            abort(400, description=messages.RESET_LINK_INVALID)
         flash(messages.RESET_DONE, "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form, user=user)
@@ -67,7 +72,7 @@ def reset_recovery(token: str) -> Response | str:
     pending = password_reset.started_step(user, token)
     if pending is None or pending.method != Factor.AUTHENTICATOR or pending.verified_at is not None:
         return redirect(url_for("auth.reset_password", token=token))
-    form = ResetRecoveryCodeForm()
+    form = _factor_form(pending, recovery=True)
     if form.is_submitted():
         return _check(token, recovery=True)
     return render_template("auth/reset_recovery.html", form=form, token=token)
@@ -79,8 +84,12 @@ def resend_reset_code(token: str) -> Response:
     """Email a new code for this reset; the previous one stops working."""
     user = _user_or_invalid(token)
     pending = password_reset.started_step(user, token)
-    if pending is not None and pending.method == Factor.EMAIL and pending.verified_at is None:
-        resend_code(pending)
+    if (
+        pending is not None
+        and pending.method == Factor.EMAIL
+        and pending.verified_at is None
+        and sign_in.resend_code(pending)
+    ):
         flash(messages.CODE_RESENT, "info")
     return redirect(url_for("auth.reset_password", token=token))
 
@@ -95,9 +104,8 @@ def _check(token: str, *, recovery: bool) -> Response | str:
     form = _factor_form(pending, recovery)
     if not form.validate_on_submit():
         return _factor_page(pending, token, form, recovery)
-    outcome = verify(pending, form.code.data, recovery=recovery)
-    if outcome is Outcome.VERIFIED:
-        password_reset.mark_verified(pending)
+    outcome = sign_in.finish(pending, form.code.data, recovery=recovery).outcome
+    if outcome in (Outcome.VERIFIED, Outcome.GONE):
         return redirect(url_for("auth.reset_password", token=token))
     if outcome is Outcome.START_AGAIN:
         flash(messages.START_AGAIN, "error")
@@ -116,14 +124,14 @@ def _user_or_invalid(token: str) -> User:
 def _second_factor_step(user: User, token: str) -> PendingLogin | None:
     try:
         return password_reset.second_factor_step(user, token)
-    except NoEmailForCode:
+    except sign_in.NoEmailForCode:
         abort(400, description=messages.NO_EMAIL)
 
 
-def _factor_form(pending: PendingLogin, recovery: bool) -> FlaskForm:
+def _factor_form(pending: PendingLogin, recovery: bool) -> CodeForm:
     if recovery:
-        return ResetRecoveryCodeForm()
-    return ResetAppCodeForm() if pending.method == Factor.AUTHENTICATOR else ResetEmailedCodeForm()
+        return CodeForm(RECOVERY_CODE, CONTINUE)
+    return CodeForm(APP_CODE if pending.method == Factor.AUTHENTICATOR else EMAILED_CODE, CONTINUE)
 
 
 def _invalid_message(pending: PendingLogin, recovery: bool) -> str:
@@ -133,7 +141,7 @@ def _invalid_message(pending: PendingLogin, recovery: bool) -> str:
 
 
 def _factor_page(
-    pending: PendingLogin, token: str, form: FlaskForm | None = None, recovery: bool = False
+    pending: PendingLogin, token: str, form: CodeForm | None = None, recovery: bool = False
 ) -> str:
     if recovery:
         return render_template("auth/reset_recovery.html", form=form, token=token)

@@ -7,13 +7,15 @@ from werkzeug.wrappers import Response
 
 from timetracker import messages
 from timetracker.auth.blueprint import bp
-from timetracker.auth.forms import AuthenticatorCodeForm, EmailedCodeForm, RecoveryCodeForm
+from timetracker.auth.forms import EmailedCodeForm
 from timetracker.mail.outbox import delivery_state
-from timetracker.models import PendingLogin
 from timetracker.security import pending as pending_logins
-from timetracker.security import throttle
+from timetracker.security import sign_in, throttle
 from timetracker.security.second_factor import Factor
-from timetracker.security.verification import Outcome, complete_login_with, resend_code
+from timetracker.security.verification import Outcome
+from timetracker.web.forms import APP_CODE, RECOVERY_CODE, CodeForm
+
+LOG_IN = "Log in"
 
 
 @bp.route("/2fa", methods=["GET", "POST"])
@@ -24,30 +26,23 @@ def two_factor() -> Response | str:
     if pending is None:
         return redirect(url_for("auth.login"))
     if pending.method == Factor.AUTHENTICATOR:
-        return _authenticator_step(pending)
-    form = EmailedCodeForm()
+        form = CodeForm(APP_CODE, LOG_IN)
+        template, invalid = "auth/two_factor_app.html", messages.INVALID_AUTH_CODE
+    else:
+        form = EmailedCodeForm()
+        form.login.data = pending.user.login
+        template, invalid = "auth/two_factor.html", messages.INVALID_CODE
     if form.validate_on_submit():
         next_url = pending.next_url
-        outcome = complete_login_with(pending, form.code.data, password=form.password.data)
+        password = form.password.data if isinstance(form, EmailedCodeForm) else None
+        outcome = sign_in.finish(pending, form.code.data, password=password).outcome
         if outcome is Outcome.INVALID_CODE:
-            form.code.errors.append(messages.INVALID_CODE)
+            form.code.errors.append(invalid)
         elif outcome is Outcome.WRONG_PASSWORD:
             form.form_errors.append(messages.INCORRECT_LOGIN)
         else:
             return _after(outcome, next_url)
-    form.login.data = pending.user.login
-    return render_template("auth/two_factor.html", form=form, pending=pending)
-
-
-def _authenticator_step(pending: PendingLogin) -> Response | str:
-    form = AuthenticatorCodeForm()
-    if form.validate_on_submit():
-        next_url = pending.next_url
-        outcome = complete_login_with(pending, form.code.data)
-        if outcome is not Outcome.INVALID_CODE:
-            return _after(outcome, next_url)
-        form.code.errors.append(messages.INVALID_AUTH_CODE)
-    return render_template("auth/two_factor_app.html", form=form, pending=pending)
+    return render_template(template, form=form, pending=pending)
 
 
 @bp.route("/2fa/recovery", methods=["GET", "POST"])
@@ -59,10 +54,10 @@ def recovery() -> Response | str:
         return redirect(url_for("auth.login"))
     if pending.method != Factor.AUTHENTICATOR:
         return redirect(url_for("auth.two_factor"))
-    form = RecoveryCodeForm()
+    form = CodeForm(RECOVERY_CODE, LOG_IN)
     if form.validate_on_submit():
         next_url = pending.next_url
-        outcome = complete_login_with(pending, form.code.data, recovery=True)
+        outcome = sign_in.finish(pending, form.code.data, recovery=True).outcome
         if outcome is not Outcome.INVALID_CODE:
             return _after(outcome, next_url)
         form.code.errors.append(messages.INVALID_RECOVERY_CODE)
@@ -70,9 +65,12 @@ def recovery() -> Response | str:
 
 
 def _after(outcome: Outcome, next_url: str | None) -> Response:
-    """Redirect after a finished second step: logged in, or back to the start."""
-    if outcome is Outcome.LOGGED_IN:
+    """Redirect after a finished second step: logged in, back to the start, or (when a concurrent
+    request of this browser won) to the start page, leaving the session as that request made it."""
+    if outcome is Outcome.VERIFIED:
         return redirect(next_url or url_for("home.index"))
+    if outcome is Outcome.GONE:
+        return redirect(url_for("home.index"))
     flash(messages.START_AGAIN, "error")
     return redirect(url_for("auth.login"))
 
@@ -84,8 +82,7 @@ def resend() -> Response:
     pending = pending_logins.current()
     if pending is None:
         return redirect(url_for("auth.login"))
-    if pending.method == Factor.EMAIL:
-        resend_code(pending)
+    if pending.method == Factor.EMAIL and sign_in.resend_code(pending):
         flash(messages.CODE_RESENT, "info")
     return redirect(url_for("auth.two_factor"))
 

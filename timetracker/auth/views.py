@@ -10,14 +10,9 @@ from timetracker import messages
 from timetracker.auth.blueprint import bp
 from timetracker.auth.forms import LoginForm, RegisterForm
 from timetracker.errors import FieldError
-from timetracker.security import throttle
-from timetracker.security.login import (
-    NoEmailForCode,
-    begin_login,
-    check_credentials,
-    complete_login,
-    end_session,
-)
+from timetracker.security import sign_in, throttle
+from timetracker.security.login import check_credentials, end_session
+from timetracker.security.pending import Purpose
 from timetracker.services import membership
 from timetracker.web import fields
 from timetracker.web.redirects import local_target
@@ -37,10 +32,10 @@ def login() -> Response | str:
         return _login_page(form, messages.INCORRECT_LOGIN)
     next_url = local_target(request.args.get("next"))
     try:
-        pending = begin_login(user, form.password.data, next_url)
-    except NoEmailForCode:
+        started = sign_in.start(user, Purpose.BROWSER, password=form.password.data, next_url=next_url)
+    except sign_in.NoEmailForCode:
         return _login_page(form, messages.NO_EMAIL)
-    if pending is not None:
+    if started.pending is not None:
         return redirect(url_for("auth.two_factor"))
     return redirect(next_url or url_for("home.index"))
 
@@ -80,7 +75,7 @@ def register() -> Response | str:
         except FieldError as error:
             fields.show_error(form, error)
         else:
-            complete_login(user)
+            sign_in.start(user, Purpose.BROWSER)  # a new group has two-factor off: logs in
             flash(messages.GROUP_CREATED.format(group=user.group.name), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/register.html", form=form)

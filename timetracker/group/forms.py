@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Length
 
 from timetracker import messages, validation
 from timetracker.models import Role
@@ -28,6 +28,8 @@ class UserForm(FlaskForm):
     # Any posted id is coerced here and checked by membership against the rank rule.
     role_id = SelectField("Role", coerce=int, validate_choice=False)
     active = BooleanField("Active", default=True)
+    # Shown when you edit yourself: a change of your name, login, email or password needs it.
+    current_password = PasswordField("Current password", [Length(max=validation.PASSWORD_MAX)])
     submit = SubmitField("Save")
 
     def offer_roles(self, roles: list[Role]) -> None:
@@ -76,8 +78,3 @@ class AdvancedSettingsForm(FlaskForm):
         "Switch it on anyway: the users listed above cannot log in until they have an email"
     )
     submit = SubmitField("Save")
-
-
-class ResetTwoFactorForm(FlaskForm):
-    password = PasswordField("Your password", [InputRequired(), Length(max=validation.PASSWORD_MAX)])
-    submit = SubmitField("Reset two-factor authentication")

@@ -13,6 +13,7 @@ from timetracker.group.forms import AdvancedSettingsForm
 from timetracker.mail.outbox import delivery_state
 from timetracker.models import User
 from timetracker.rights import Right
+from timetracker.security.login import keep_session
 from timetracker.services import group_settings
 from timetracker.web import fields
 from timetracker.web.access import right_required
@@ -43,6 +44,7 @@ def advanced() -> Response | str:
         except FieldError as error:
             fields.show_error(form, error)
         else:
+            keep_session(current_user._get_current_object())  # other password-only sessions end
             flash(_saved_message(was_on, settings.two_factor, locked_out), "success")
             return redirect(url_for("group.advanced"))
     preflight = group_settings.preflight(group)

@@ -10,13 +10,15 @@ from timetracker import messages
 from timetracker.errors import FieldError
 from timetracker.extensions import db
 from timetracker.group.blueprint import bp
-from timetracker.group.forms import NewUserForm, ResetTwoFactorForm, UserForm
+from timetracker.group.forms import NewUserForm, UserForm
 from timetracker.models import User, users_of
 from timetracker.rights import Right, may_assign, may_manage
 from timetracker.security import authenticator, throttle
+from timetracker.security.login import keep_session
 from timetracker.services import membership
 from timetracker.web import fields
 from timetracker.web.access import right_required
+from timetracker.web.forms import PasswordAgainForm
 
 
 @bp.route("/users")
@@ -45,16 +47,20 @@ def new_user() -> Response | str:
 
 @bp.route("/users/<id:user_id>/edit", methods=["GET", "POST"])
 @right_required(Right.MANAGE_USERS)
+@throttle.password_confirmation
 def edit_user(user_id: int) -> Response | str:
-    """Edit a user ranked below the current user."""
+    """Edit a user ranked below the current user (or yourself, by the profile's rules)."""
     user = _managed_user(user_id)
     form = _user_form(UserForm, obj=user)
     if form.validate_on_submit():
+        actor = current_user._get_current_object()
         try:
-            membership.edit_user(current_user, user, _details(form))
+            membership.edit_user(actor, user, _details(form), current_password=form.current_password.data)
         except FieldError as error:
             fields.show_error(form, error)
         else:
+            if user is actor:
+                keep_session(actor)  # a new password of your own ends only your other sessions
             flash(messages.USER_SAVED.format(name=user.name), "success")
             return redirect(url_for("group.users"))
     return _edit_page(form, user)
@@ -66,7 +72,7 @@ def edit_user(user_id: int) -> Response | str:
 def reset_two_factor(user_id: int) -> Response | str:
     """Remove the user's authenticator and recovery codes, confirmed with the manager's password."""
     user = _managed_user(user_id)
-    reset_form = ResetTwoFactorForm(prefix="reset")
+    reset_form = _reset_form()
     if reset_form.validate_on_submit():
         try:
             done = authenticator.reset(current_user, user, reset_form.password.data)
@@ -79,12 +85,16 @@ def reset_two_factor(user_id: int) -> Response | str:
     return _edit_page(_user_form(UserForm, obj=user, formdata=None), user, reset_form)
 
 
-def _edit_page(form: UserForm, user: User, reset_form: ResetTwoFactorForm | None = None) -> str:
+def _reset_form(**options: object) -> PasswordAgainForm:
+    return PasswordAgainForm("Your password", "Reset two-factor authentication", prefix="reset", **options)
+
+
+def _edit_page(form: UserForm, user: User, reset_form: PasswordAgainForm | None = None) -> str:
     return render_template(
         "group/user_form.html",
         form=form,
         user=user,
-        reset_form=reset_form or ResetTwoFactorForm(prefix="reset", formdata=None),
+        reset_form=reset_form or _reset_form(formdata=None),
     )
 
 

@@ -29,6 +29,8 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     user_session_token: Mapped[str] = mapped_column(String(64))
+    # The second factor the login gave (security.second_factor.Factor); the token ends when it is not enough.
+    second_factor: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,14 +14,10 @@ from werkzeug.wrappers import Response
 from timetracker import messages
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.profile.blueprint import bp
-from timetracker.profile.forms import (
-    ConfirmAuthenticatorForm,
-    ConfirmPasswordForm,
-    DisableAuthenticatorForm,
-    NewRecoveryCodesForm,
-)
 from timetracker.security import authenticator, reauth, recovery_codes, throttle, totp
+from timetracker.security.login import keep_session
 from timetracker.web import fields
+from timetracker.web.forms import APP_CODE, CodeForm, PasswordAgainForm
 from timetracker.web.redirects import local_target
 
 
@@ -32,14 +28,22 @@ def security() -> str:
     return _security_page()
 
 
+def _disable_form(**options: object) -> PasswordAgainForm:
+    return PasswordAgainForm("Password", "Disable Two Factor Authentication", prefix="disable", **options)
+
+
+def _new_codes_form(**options: object) -> PasswordAgainForm:
+    return PasswordAgainForm("Password", "Generate new recovery codes", prefix="codes", **options)
+
+
 def _security_page(
-    disable_form: DisableAuthenticatorForm | None = None, codes_form: NewRecoveryCodesForm | None = None
+    disable_form: PasswordAgainForm | None = None, codes_form: PasswordAgainForm | None = None
 ) -> str:
     user = current_user
     return render_template(
         "profile/security.html",
-        disable_form=disable_form or DisableAuthenticatorForm(prefix="disable", formdata=None),
-        codes_form=codes_form or NewRecoveryCodesForm(prefix="codes", formdata=None),
+        disable_form=disable_form or _disable_form(formdata=None),
+        codes_form=codes_form or _new_codes_form(formdata=None),
         codes_left=recovery_codes.remaining(user) if user.has_authenticator else 0,
     )
 
@@ -49,7 +53,7 @@ def _security_page(
 @throttle.password_confirmation
 def confirm_password() -> Response | str:
     """Ask for the password again, then go on to the page that shows two-factor secrets."""
-    form = ConfirmPasswordForm()
+    form = PasswordAgainForm("Password", "Continue")
     if form.validate_on_submit():
         try:
             reauth.require_password(current_user, form.password.data, field="password")
@@ -87,9 +91,10 @@ def enable() -> Response | str:
     if current_user.has_authenticator:
         return redirect(url_for("profile.security"))
     enrollment = authenticator.enrollment(current_user)
-    form = ConfirmAuthenticatorForm()
+    form = CodeForm(APP_CODE, "Enable")
     if form.validate_on_submit():
         if authenticator.confirm(current_user, form.code.data):
+            keep_session(current_user._get_current_object())  # the other sessions did not give its code
             flash(messages.AUTHENTICATOR_ENABLED, "success")
             return redirect(url_for("profile.security"))
         form.code.errors.append(messages.INVALID_AUTH_CODE)
@@ -111,7 +116,7 @@ def enable() -> Response | str:
 @throttle.password_confirmation
 def disable() -> Response | str:
     """Turn the authenticator off after checking the password."""
-    form = DisableAuthenticatorForm(prefix="disable")
+    form = _disable_form()
     if not current_user.has_authenticator:
         return redirect(url_for("profile.security"))
     if form.validate_on_submit():
@@ -130,7 +135,7 @@ def disable() -> Response | str:
 @throttle.password_confirmation
 def new_recovery_codes() -> Response | str:
     """Make a new set of recovery codes (password required) and show it while it may be seen."""
-    form = NewRecoveryCodesForm(prefix="codes")
+    form = _new_codes_form()
     if form.validate_on_submit():
         try:
             authenticator.regenerate_codes(current_user, form.password.data)

@@ -8,28 +8,43 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import update
 
 from timetracker import clock, messages
+from timetracker.extensions import db
 from timetracker.mail import outbox
 from timetracker.models import PendingLogin
 from timetracker.security.keys import keyed_hash
+from timetracker.security.pending import Purpose
 
 PURPOSE = "emailed 2FA code"
 _SEPARATORS = re.compile(r"[\s-]+")
 
 
-def send_code(pending: PendingLogin) -> None:
-    """Issue a new code for ``pending`` (voiding the previous one) and queue it by email."""
+def issue(pending: PendingLogin) -> bool:
+    """Give ``pending`` a new code (voiding the previous one, restoring its tries) and queue it by email.
+
+    The caller commits. The conditional UPDATE finds out whether a concurrent request ended
+    the pending login: then nothing is queued and the answer is False.
+    """
     config = current_app.config
     digits, ttl = config["2FA_CODE_DIGITS"], config["2FA_CODE_TTL"]
     code = f"{secrets.randbelow(10**digits):0{digits}d}"
-    now = clock.now()
+    code_expires_at = clock.now() + timedelta(seconds=ttl)
+    stored = db.session.execute(
+        update(PendingLogin)
+        .where(PendingLogin.id == pending.id)
+        .values(
+            code_hash=_hash(pending, code),
+            code_expires_at=code_expires_at,
+            expires_at=max(pending.expires_at, code_expires_at),
+            tries_left=config["2FA_MAX_TRIES"],
+        )
+    )
+    if stored.rowcount != 1:
+        return False
     user = pending.user
-    pending.code_hash = _hash(pending, code)
-    pending.code_expires_at = now + timedelta(seconds=ttl)
-    pending.expires_at = max(pending.expires_at, pending.code_expires_at)
-    pending.tries_left = config["2FA_MAX_TRIES"]
-    assert user.email, "second_factor_for never asks for an emailed code without an email"
+    assert user.email, "sign_in.start never asks for an emailed code without an email"
     pending.code_message = outbox.queue(
         "2fa code",
         user.email,
@@ -39,8 +54,9 @@ def send_code(pending: PendingLogin) -> None:
         name=user.name,
         code=code,
         minutes=max(1, round(ttl / 60)),
-        for_reset=pending.purpose == "reset",
+        for_reset=pending.purpose == Purpose.RESET,
     )
+    return True
 
 
 def code_matches(pending: PendingLogin, typed: str) -> bool:

@@ -1,4 +1,10 @@
-"""Turning a login and password into a session: the only place users become logged in."""
+"""Passwords in, browser sessions out: checking credentials, and the session of a logged-in user.
+
+A session remembers the second factor its login gave; every request checks that this still
+meets the rule (``second_factor.satisfies``), so a session that passed the password alone
+ends when the group switches two-factor on, and one that passed an emailed code ends when
+the user adds their own app.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +13,19 @@ import hmac
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from timetracker import audit, clock, validation
 from timetracker.audit import Event
-from timetracker.errors import TimeTrackerError
 from timetracker.extensions import db
-from timetracker.models import PendingLogin, User
-from timetracker.security import emailed_code, session_stamps
-from timetracker.security import pending as pending_logins
-from timetracker.security.passwords import check_password, hash_password, needs_rehash, password_digest
+from timetracker.models import Role, User
+from timetracker.security import session_stamps
+from timetracker.security.passwords import check_password, hash_password, needs_rehash
 from timetracker.security.request_marks import Mark, mark
-from timetracker.security.second_factor import (
-    Factor,
-    overrides_group_2fa,
-    second_factor_for,
-)
+from timetracker.security.second_factor import Factor, satisfies, second_factor_for
 
 LOGGED_IN_AT = "logged_in_at"
-
-
-class NoEmailForCode(TimeTrackerError):
-    """The login needs an emailed code but the user has no email address."""
+SECOND_FACTOR = "second_factor"
 
 
 def find_user(login: str) -> User | None:
@@ -63,59 +61,34 @@ def _failure_reason(user: User | None, password_ok: bool) -> str:
     return "inactive user" if password_ok else "wrong password"
 
 
-def required_factor(user: User) -> Factor:
-    """Return the second factor ``user`` owes after a correct password (audits an override).
+def complete_login(user: User, factor: Factor, **details: object) -> None:
+    """Log ``user`` in on a fresh session that gave ``factor``, note the time and audit it.
 
-    :raise NoEmailForCode: an emailed code is needed and the user has no email (audited).
+    Only ``sign_in`` calls it (and registration, whose new top manager owes no factor).
     """
-    factor = second_factor_for(user)
-    if factor is Factor.NONE and overrides_group_2fa(user):
-        audit.record(Event.OVERRIDE_USED, actor=user)
-    if factor is Factor.EMAIL and not user.email:
-        audit.record(Event.NO_EMAIL_FOR_CODE, user=user)
-        db.session.commit()
-        raise NoEmailForCode()
-    return factor
-
-
-def prepare_second_factor(pending: PendingLogin, password: str | None) -> None:
-    """For an emailed code: keep a digest of the password just checked, and send the code.
-
-    :param password: the password of the first step; None for a password reset.
-    """
-    if pending.method != Factor.EMAIL:
-        return
-    if password is not None:
-        pending.password_digest = password_digest(pending.id, pending.user.password_hash, password)
-    emailed_code.send_code(pending)
-    audit.record(Event.CODE_SENT, user=pending.user, purpose=pending.purpose)
-
-
-def begin_login(user: User, password: str, next_url: str | None) -> PendingLogin | None:
-    """Log ``user`` in after a correct password, or start the second factor they owe.
-
-    :return: None when the user is logged in, else the pending login that awaits the factor.
-    :raise NoEmailForCode: an emailed code is needed and the user has no email; nothing is sent.
-    """
-    factor = required_factor(user)
-    if factor is Factor.NONE:
-        complete_login(user)
-        return None
-    pending = pending_logins.start(user, factor.value, next_url=next_url)
-    prepare_second_factor(pending, password)
-    db.session.commit()
-    return pending
-
-
-def complete_login(user: User, **details: object) -> None:
-    """Log ``user`` in on a fresh session, note the time and audit it."""
     session.clear()
     session.permanent = True  # the cookie expires after PERMANENT_SESSION_LIFETIME
     session_stamps.stamp(LOGGED_IN_AT)
+    session[SECOND_FACTOR] = factor.value
     login_user(user)
     user.last_login_at = clock.now()
+    if factor is not Factor.NONE:
+        details["second_factor"] = factor.value
     audit.record(Event.LOGIN, actor=user, **details)
     db.session.commit()
+
+
+def keep_session(user: User) -> None:
+    """Keep ``user`` logged in on this browser after a change they made themselves.
+
+    A new password rotates the session token; adding their own app, or switching the group's
+    two-factor on, raises the factor the rule asks for. Their other sessions end; this one,
+    which made the change, carries on.
+    """
+    login_user(user)
+    required = second_factor_for(user)
+    if not satisfies(_given_factor(), required):
+        session[SECOND_FACTOR] = required.value
 
 
 def end_session(user: User) -> None:
@@ -127,20 +100,31 @@ def end_session(user: User) -> None:
 
 
 def load_user(key: str) -> User | None:
-    """Return the logged-in user for a session key, if it is still valid and the user active."""
+    """Return the logged-in user for a session key, if the session still counts and the user is active."""
     user_id, _, token = key.partition(":")
-    if not user_id.isdigit():
+    if not user_id.isdigit() or not _login_is_recent():
         return None
-    if not _login_is_recent():
-        return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(
+        select(User)
+        .where(User.id == int(user_id))
+        .options(joinedload(User.role).joinedload(Role.group), joinedload(User.authenticator))
+    )
     if (
         user is None
         or not user.active
         or not hmac.compare_digest(user.session_token.encode(), token.encode())
+        or not satisfies(_given_factor(), second_factor_for(user))
     ):
         return None
     return user
+
+
+def _given_factor() -> Factor:
+    """Return the second factor this session's login gave (none, for a session from before it was kept)."""
+    try:
+        return Factor(session.get(SECOND_FACTOR, Factor.NONE.value))
+    except ValueError:
+        return Factor.NONE
 
 
 def _login_is_recent() -> bool:
@@ -150,8 +134,3 @@ def _login_is_recent() -> bool:
     its cookie) would never end; this makes a login last that long at most.
     """
     return session_stamps.younger_than(LOGGED_IN_AT, current_app.permanent_session_lifetime.total_seconds())
-
-
-def keep_session(user: User) -> None:
-    """Keep ``user`` logged in on this browser after their session token changed."""
-    login_user(user)

@@ -1,18 +1,25 @@
-"""Password reset by email: the request, and setting the new password once any second factor is given."""
+"""Password reset by email: the request, the second factor the link asks for, and the new password.
+
+A link is a signed token (``reset_tokens``). Opening it starts, through ``sign_in.start``, the
+second factor the user owes, bound to that link and that browser; only once it is given may
+the new password be set.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from collections.abc import Callable
+
+from flask import current_app
 from sqlalchemy import func, or_, select
 
-from timetracker import audit, clock, messages, validation
+from timetracker import audit, messages, validation
 from timetracker.audit import Event
 from timetracker.extensions import db
 from timetracker.mail import outbox
 from timetracker.models import PendingLogin, User
 from timetracker.security import pending as pending_logins
-from timetracker.security import reset_tokens
-from timetracker.security.login import NoEmailForCode, prepare_second_factor
+from timetracker.security import reset_tokens, sign_in
+from timetracker.security.pending import Purpose
 from timetracker.security.request_marks import Mark, mark
 from timetracker.security.second_factor import Factor, second_factor_for
 from timetracker.services import membership
@@ -20,14 +27,15 @@ from timetracker.services import membership
 MAX_USERS_PER_REQUEST = 5
 
 
-def request_reset(identity: str) -> None:
+def request_reset(identity: str, link_for: Callable[[str], str]) -> None:
     """Email a reset link to the active users whose login or email ``identity`` is.
 
     Whether anyone matched is never told to the caller; the request is audited either way.
+
+    :param link_for: turns a reset token into the absolute link the email holds.
     """
     users = _matching_users(identity)
     for user in users:
-        token = reset_tokens.make(user)
         outbox.queue(
             "password reset",
             user.email,  # type: ignore[arg-type]
@@ -36,7 +44,7 @@ def request_reset(identity: str) -> None:
             user_id=user.id,
             name=user.name,
             login=user.login,
-            link=_external_url("auth.reset_password", token=token),
+            link=link_for(reset_tokens.make(user)),
             minutes=round(current_app.config["PASSWORD_RESET_TTL"] / 60),
         )
         audit.record(Event.PASSWORD_RESET_REQUESTED, user=user)
@@ -58,37 +66,24 @@ def _matching_users(identity: str) -> list[User]:
     return list(db.session.scalars(query.order_by(User.id).limit(MAX_USERS_PER_REQUEST)))
 
 
-def _external_url(endpoint: str, **values: object) -> str:
-    base = current_app.config["BASE_URL"]
-    path = url_for(endpoint, **values)
-    return f"{base.rstrip('/')}{path}" if base else f"{request.url_root.rstrip('/')}{path}"
-
-
 def second_factor_step(user: User, token: str) -> PendingLogin | None:
     """Return the pending second factor this reset link needs, starting it (and any code) if new.
 
-    :return: None when the user has no second factor.
-    :raise NoEmailForCode: the group's emailed code applies but the user has no email any more.
+    :return: None when the user owes no second factor.
+    :raise sign_in.NoEmailForCode: the group's emailed code applies but the user has no email.
     """
-    factor = second_factor_for(user)
-    if factor is Factor.NONE:
-        return None
-    if factor is Factor.EMAIL and not user.email:
-        raise NoEmailForCode()
     pending = started_step(user, token)
     if pending is not None:
         return pending
-    subject = reset_tokens.fingerprint(token)
-    pending = pending_logins.start(user, factor.value, purpose=pending_logins.RESET, subject=subject)
-    mark(Mark.RESET_CODE_STARTED)
-    prepare_second_factor(pending, None)
-    db.session.commit()
-    return pending
+    started = sign_in.start(user, Purpose.RESET, subject=reset_tokens.fingerprint(token))
+    if started.pending is not None:
+        mark(Mark.RESET_CODE_STARTED)
+    return started.pending
 
 
 def started_step(user: User, token: str) -> PendingLogin | None:
     """Return the second factor this browser started for this reset link, if it did."""
-    pending = pending_logins.current(pending_logins.RESET)
+    pending = pending_logins.current(Purpose.RESET)
     if (
         pending is not None
         and pending.subject == reset_tokens.fingerprint(token)
@@ -96,12 +91,6 @@ def started_step(user: User, token: str) -> PendingLogin | None:
     ):
         return pending
     return None
-
-
-def mark_verified(pending: PendingLogin) -> None:
-    """Note that the second factor of this reset was given."""
-    pending.verified_at = clock.now()
-    db.session.commit()
 
 
 def may_set_password(user: User, token: str) -> bool:
@@ -112,18 +101,14 @@ def may_set_password(user: User, token: str) -> bool:
     return pending is not None and pending.verified_at is not None
 
 
-def complete(user: User, password: str) -> None:
-    """Set the new password (ending every session and API token) and tell the user by email."""
-    pending = pending_logins.current(pending_logins.RESET)
-    if pending is not None:
-        pending_logins.end(pending)
-    if user.email:
-        outbox.queue(
-            "password changed",
-            user.email,
-            messages.SUBJECT_PASSWORD_CHANGED,
-            "password_changed",
-            user_id=user.id,
-            name=user.name,
-        )
+def complete(user: User, token: str, password: str) -> bool:
+    """Set the new password (ending every session and API token) and tell the user by email.
+
+    :return: False when a concurrent request used this link's verified second factor first.
+    """
+    pending = started_step(user, token)
+    if pending is not None and not pending_logins.end(pending):
+        db.session.rollback()
+        return False
     membership.set_password(user, password, via="reset link", event=Event.PASSWORD_RESET)
+    return True

@@ -1,4 +1,4 @@
-"""The one rule: which second factor a login needs."""
+"""The one rule: which second factor a login needs, and whether a login that gave one still counts."""
 
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ def factor_from(*, has_authenticator: bool, group_requires: bool, can_override: 
     if group_requires and not can_override:
         return Factor.EMAIL
     return Factor.NONE
+
+
+def satisfies(given: Factor, required: Factor) -> bool:
+    """Tell whether a login that gave ``given`` meets a rule that now asks for ``required``.
+
+    Sessions, API tokens and pending logins keep the factor they gave; when the rule asks for
+    more (the group switched two-factor on, the user added an app), they stop counting.
+    The user's own factor meets any rule; an emailed code meets the group's.
+    """
+    return required is Factor.NONE or given is required or given is Factor.AUTHENTICATOR
 
 
 def overrides_group_2fa(user: User) -> bool:

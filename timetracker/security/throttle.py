@@ -72,7 +72,7 @@ def second_factor_account() -> str:
         user = reset_tokens.load(token)
         return f"second-factor:{user.id if user else '(none)'}"
     if request.is_json:
-        pending = pending_logins.find(posted("pending"), pending_logins.API)
+        pending = pending_logins.find(posted("pending"), pending_logins.Purpose.API)
     else:
         pending = pending_logins.in_session()
     return f"second-factor:{pending.user_id if pending else '(none)'}"

@@ -1,7 +1,8 @@
-"""The second step: checking the factor a pending login owes, counting wrong tries, resending codes.
+"""Checking the factor a pending login owes: the emailed code, the app's code, or a recovery code.
 
-``verify`` is shared by every entry point (browser login, API login, password reset), so the
-code rules cannot drift apart; ``complete_login_with`` is the browser's way to finish.
+Every check first spends one of the pending login's tries (``pending.take_try``), so however
+many requests arrive at once, no more than the allowed number of codes is ever judged. The
+last wrong try voids the code and ends the pending login.
 """
 
 from __future__ import annotations
@@ -16,35 +17,38 @@ from timetracker.extensions import db
 from timetracker.models import Authenticator, PendingLogin
 from timetracker.security import authenticator, emailed_code, encryption, recovery_codes, totp
 from timetracker.security import pending as pending_logins
-from timetracker.security.login import complete_login
 from timetracker.security.passwords import matches_digest
+from timetracker.security.pending import Purpose
 from timetracker.security.request_marks import Mark, mark
 from timetracker.security.second_factor import Factor
 
 
 class Outcome(Enum):
-    VERIFIED = auto()  # the factor was right; the pending login is still there for the caller
-    LOGGED_IN = auto()
+    VERIFIED = auto()  # the factor was right
     INVALID_CODE = auto()
     WRONG_PASSWORD = auto()
     START_AGAIN = auto()  # too many wrong tries: the pending login is gone
+    GONE = auto()  # a concurrent request used or ended the pending login first
 
 
 def verify(
     pending: PendingLogin, code: str, *, password: str | None = None, recovery: bool = False
 ) -> Outcome:
-    """Check the second factor of ``pending``; a wrong try is counted and may end it.
+    """Check the second factor of ``pending``; a wrong try is audited and committed.
 
     An emailed code of a login comes with the password again (not for a password reset, whose
-    user does not know it); ``recovery`` says ``code`` is a recovery code.
+    user does not know it); ``recovery`` says ``code`` is a recovery code. On VERIFIED the
+    caller ends the pending login and commits.
     """
+    if not pending_logins.take_try(pending):
+        return Outcome.GONE
     if recovery:
-        return _verify_recovery_code(pending, code)
+        return _check_recovery_code(pending, code)
     if pending.method == Factor.AUTHENTICATOR:
-        return _verify_app_code(pending, code)
+        return _check_app_code(pending, code)
     if not emailed_code.code_matches(pending, code):
         return _wrong_try(pending, Event.CODE_FAILED)
-    if pending.purpose != pending_logins.RESET and not _same_password(pending, password or ""):
+    if pending.purpose != Purpose.RESET and not _same_password(pending, password or ""):
         return _wrong_try(pending, Event.LOGIN_FAILED)
     return Outcome.VERIFIED
 
@@ -54,31 +58,18 @@ def _same_password(pending: PendingLogin, password: str) -> bool:
     return matches_digest(pending.password_digest, pending.id, pending.user.password_hash, password)
 
 
-def complete_login_with(
-    pending: PendingLogin, code: str, *, password: str | None = None, recovery: bool = False
-) -> Outcome:
-    """Log the browser's pending user in if the second factor is right."""
-    outcome = verify(pending, code, password=password, recovery=recovery)
-    if outcome is not Outcome.VERIFIED:
-        return outcome
-    user, method = pending.user, pending.method
-    pending_logins.end(pending)
-    complete_login(user, second_factor=method)
-    return Outcome.LOGGED_IN
-
-
-def _verify_app_code(pending: PendingLogin, code: str) -> Outcome:
-    authenticator = pending.user.authenticator
-    if authenticator is None or not authenticator.confirmed:
+def _check_app_code(pending: PendingLogin, code: str) -> Outcome:
+    app = pending.user.authenticator
+    if app is None or not app.confirmed:
         return _wrong_try(pending, Event.CODE_FAILED)
-    secret = encryption.decrypt(authenticator.secret_encrypted)
-    step = totp.matching_step(secret, code, after_step=authenticator.last_used_step)
-    if step is None or not _claim_step(authenticator, step):
+    secret = encryption.decrypt(app.secret_encrypted)
+    step = totp.matching_step(secret, code, after_step=app.last_used_step)
+    if step is None or not _claim_step(app, step):
         return _wrong_try(pending, Event.CODE_FAILED)
     return Outcome.VERIFIED
 
 
-def _verify_recovery_code(pending: PendingLogin, code: str) -> Outcome:
+def _check_recovery_code(pending: PendingLogin, code: str) -> Outcome:
     user = pending.user
     if (
         pending.method != Factor.AUTHENTICATOR
@@ -93,11 +84,11 @@ def _verify_recovery_code(pending: PendingLogin, code: str) -> Outcome:
     return Outcome.VERIFIED
 
 
-def _claim_step(authenticator: Authenticator, step: int) -> bool:
+def _claim_step(app: Authenticator, step: int) -> bool:
     """Record ``step`` as used unless a concurrent login used it (or a later one) first."""
     claimed = db.session.execute(
         update(Authenticator)
-        .where(Authenticator.id == authenticator.id)
+        .where(Authenticator.id == app.id)
         .where(or_(Authenticator.last_used_step.is_(None), Authenticator.last_used_step < step))
         .values(last_used_step=step)
         .execution_options(synchronize_session=False)
@@ -106,9 +97,8 @@ def _claim_step(authenticator: Authenticator, step: int) -> bool:
 
 
 def _wrong_try(pending: PendingLogin, event: Event, kind: str | None = None) -> Outcome:
-    """Count a wrong try; the last one voids the code and ends the pending login."""
+    """Audit a wrong try (already spent); the last one voids the code and ends the pending login."""
     mark(Mark.WRONG_SECOND_FACTOR)
-    pending.tries_left -= 1
     audit.record(
         event,
         user=pending.user,
@@ -123,10 +113,3 @@ def _wrong_try(pending: PendingLogin, event: Event, kind: str | None = None) -> 
     pending_logins.end(pending)
     db.session.commit()
     return Outcome.START_AGAIN
-
-
-def resend_code(pending: PendingLogin) -> None:
-    """Email a new code for ``pending``; the previous code stops working."""
-    emailed_code.send_code(pending)
-    audit.record(Event.CODE_SENT, user=pending.user, purpose=pending.purpose, resent=True)
-    db.session.commit()

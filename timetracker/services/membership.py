@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from timetracker import audit, ids, messages
 from timetracker.audit import Event
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
+from timetracker.mail import outbox
 from timetracker.models import Group, PendingLogin, Role, User
 from timetracker.models.user import new_session_token
 from timetracker.rights import (
@@ -96,22 +97,31 @@ def add_user(actor: User | None, group: Group, details: UserDetails) -> User:
     return user
 
 
-def edit_user(actor: User | None, target: User, details: UserDetails) -> None:
+def edit_user(
+    actor: User | None, target: User, details: UserDetails, *, current_password: str | None = None
+) -> None:
     """Change ``target`` as ``details`` say, if the actor outranks them.
 
+    Editing yourself here follows the profile's rules: a change of your name, login, email or
+    password needs ``current_password``, and the change is mailed to you.
+
     :raise PermissionDenied: the actor may not manage the target or hand out the role.
-    :raise FieldError: the login is taken, or the change would leave the group without
-        an active top manager.
+    :raise FieldError: the current password is wrong, the login is taken, or the change would
+        leave the group without an active top manager.
     """
     if actor is not None and not may_manage(actor, target):
         raise PermissionDenied()
     role = _assignable_role(actor, target.group, details.role_id)
+    if actor is not None and actor.id == target.id and _changes_credentials(target, details):
+        require_password(
+            actor, current_password or "", field="current_password", message=messages.WRONG_CURRENT_PASSWORD
+        )
     if target.role.is_top and target.active and not (role.is_top and details.active):
         _require_another_top_manager(target, field="active" if role.is_top else "role_id")
     if details.login != target.login:
         _require_free_login(details.login)
 
-    old_role, was_active = target.role, target.active
+    old_role, old_email, was_active = target.role, target.email, target.active
     changed = _apply_details(target, details, role)
     if changed:
         audit.record(Event.USER_EDITED, actor=actor, user=target, fields=changed)
@@ -120,7 +130,15 @@ def edit_user(actor: User | None, target: User, details: UserDetails) -> None:
     if was_active != details.active:
         event = Event.USER_REACTIVATED if details.active else Event.USER_DEACTIVATED
         audit.record(event, actor=actor, user=target)
+    _tell_of_changes(target, changed, old_email, by=actor)
     _commit_claiming_login()
+
+
+def _changes_credentials(target: User, details: UserDetails) -> bool:
+    """Tell whether ``details`` change what the profile guards with the current password."""
+    return bool(details.password) or any(
+        getattr(target, field) != getattr(details, field) for field in ("name", "login", "email")
+    )
 
 
 def _apply_details(target: User, details: UserDetails, role: Role) -> list[str]:
@@ -164,10 +182,12 @@ def update_profile(user: User, *, name: str, email: str | None, current_password
     require_password(
         user, current_password, field="current_password", message=messages.WRONG_CURRENT_PASSWORD
     )
+    old_email = user.email
     changed = [field for field, value in (("name", name), ("email", email)) if getattr(user, field) != value]
     user.name, user.email = name, email
     if changed:
         audit.record(Event.PROFILE_CHANGED, actor=user, fields=changed)
+        _tell_of_changes(user, changed, old_email, by=user)
         db.session.commit()
 
 
@@ -178,6 +198,7 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     )
     _store_password(user, new_password)
     audit.record(Event.PASSWORD_CHANGED, actor=user)
+    _tell_of_changes(user, ["password"], user.email, by=user)
     db.session.commit()
 
 
@@ -185,6 +206,7 @@ def set_password(user: User, password: str, *, via: str, event: Event = Event.PA
     """Set a password for ``user`` without the old one (command line, reset link); their sessions end."""
     _store_password(user, password)
     audit.record(event, user=user, via=via)
+    _tell_of_changes(user, ["password"], user.email, by=None, via=via)
     db.session.commit()
 
 
@@ -193,6 +215,40 @@ def _store_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     db.session.execute(delete(PendingLogin).where(PendingLogin.user_id == user.id))
+
+
+def _tell_of_changes(
+    user: User, changed: list[str], old_email: str | None, *, by: User | None, via: str | None = None
+) -> None:
+    """Mail ``user`` that their password or email changed (the caller commits).
+
+    A new email is announced to the old address too, so a takeover cannot hide there.
+    """
+    by_name = by.name if by is not None and by is not user else None
+    if "password" in changed and user.email:
+        outbox.queue(
+            "password changed",
+            user.email,
+            messages.SUBJECT_PASSWORD_CHANGED,
+            "password_changed",
+            user_id=user.id,
+            name=user.name,
+            via=via,
+            by=by_name,
+        )
+    if "email" in changed:
+        for address in dict.fromkeys(filter(None, (old_email, user.email))):
+            outbox.queue(
+                "email changed",
+                address,
+                messages.SUBJECT_EMAIL_CHANGED,
+                "email_changed",
+                user_id=user.id,
+                name=user.name,
+                old=old_email,
+                new=user.email,
+                by=by_name,
+            )
 
 
 def _assignable_role(actor: User | None, group: Group, role_id: int) -> Role:
@@ -206,7 +262,18 @@ def _assignable_role(actor: User | None, group: Group, role_id: int) -> Role:
 
 
 def _require_another_top_manager(target: User, *, field: str) -> None:
-    """Refuse a change that would leave ``target``'s group without an active top manager."""
+    """Refuse a change that would leave ``target``'s group without an active top manager.
+
+    The group's row is locked first (a no-op UPDATE: a row lock on PostgreSQL, the write
+    lock on SQLite), so two top managers stepping down at once are judged one after the
+    other, and the second sees that the first is gone.
+    """
+    db.session.execute(
+        update(Group)
+        .where(Group.id == target.group_id)
+        .values(id=Group.id)
+        .execution_options(synchronize_session=False)
+    )
     others = db.session.scalar(
         select(func.count(User.id))
         .join(User.role)

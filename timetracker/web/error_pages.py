@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, TooManyRequests
+from werkzeug.exceptions import HTTPException, SecurityError, TooManyRequests
 from werkzeug.wrappers import Response
 
 from timetracker import clock, messages
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, api_error)
     app.register_error_handler(PermissionDenied, _permission_denied)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(SecurityError, _untrusted_host)
 
 
 def _in_api() -> bool:
@@ -88,3 +89,8 @@ def _permission_denied(error: PermissionDenied) -> tuple[str, int]:
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
     message = messages.CSRF_FAILED
     return render_template("errors/error.html", code=400, title="Bad Request", message=message), 400
+
+
+def _untrusted_host(error: SecurityError) -> Response:
+    """Answer a Host header outside TRUSTED_HOSTS in plain text: no URL of this site can be built for it."""
+    return Response(messages.UNTRUSTED_HOST, status=400, mimetype="text/plain")

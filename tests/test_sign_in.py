@@ -1,0 +1,207 @@
+"""One way into the second factor and one way out: the holes two requests at once used to open,
+and sessions and tokens that no longer meet the rule when it asks for more."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pyotp
+from flask import Flask
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, audit_trail, read_code
+from timetracker.extensions import db
+from timetracker.models import ApiToken, AuditEvent, PendingLogin
+
+API = "/api/v1"
+
+
+def at_once(count: int, request: Callable[[int], Any]) -> list[Any]:
+    """Run ``request(i)`` for i in range(count) in threads released together; return the results."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = request(index)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def api_pending(app: Flask, who: str) -> str:
+    """Start an API login of ``who`` (group 2FA on) and return the pending token."""
+    response = app.test_client().post(f"{API}/auth/login", json={"login": who, "password": PASSWORD})
+    assert response.status_code == 200 and response.json["second_factor"] == "email", response.json
+    return response.json["pending"]
+
+
+def api_code(app: Flask, pending: str, code: str) -> Any:
+    return app.test_client().post(
+        f"{API}/auth/2fa", json={"pending": pending, "code": code, "password": PASSWORD}
+    )
+
+
+def count_events(app: Flask, event: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.event == event))
+
+
+def me(app: Flask, token: str) -> int:
+    return app.test_client().get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+# --- tries and single use under concurrency ---------------------------------------------------------
+
+
+def test_wrong_codes_two_at_a_time_judge_exactly_five(app: Flask, people: People, smtp: SmtpSink) -> None:
+    people.require_group_2fa()
+    pending = api_pending(app, "user")
+    real = read_code(smtp, "jane@example.com")
+    wrong = f"{(int(real) + 1) % 10**6:06d}"
+    answers = []
+    for _ in range(6):
+        answers += at_once(2, lambda _: api_code(app, pending, wrong))
+    assert all(answer.status_code == 401 for answer in answers), [a.status_code for a in answers]
+    errors = Counter(answer.json["error"] for answer in answers)
+    assert errors == {"invalid_code": 4, "start_again": 1, "invalid_pending": 7}
+    assert count_events(app, "2FA code failed") == 5
+    assert count_events(app, "2FA code voided") == 1
+    assert api_code(app, pending, real).json["error"] == "invalid_pending"
+
+
+def test_the_right_code_four_times_at_once_gives_one_token(
+    app: Flask, people: People, smtp: SmtpSink
+) -> None:
+    people.require_group_2fa()
+    pending = api_pending(app, "user")
+    code = read_code(smtp, "jane@example.com")
+    answers = at_once(4, lambda _: api_code(app, pending, code))
+    assert sorted(answer.status_code for answer in answers) == [200, 401, 401, 401]
+    assert {answer.json["error"] for answer in answers if answer.status_code == 401} == {"invalid_pending"}
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ApiToken.id))) == 1
+        assert db.session.scalar(select(func.count(PendingLogin.id))) == 0
+    assert [event for event, _, _ in audit_trail(app)].count("login") == 1
+
+
+def test_a_double_submitted_code_logs_the_browser_in_once(
+    app: Flask, client: BrowserClient, people: People, smtp: SmtpSink
+) -> None:
+    people.require_group_2fa()
+    client.login("user")
+    form = {
+        "csrf_token": client.csrf_token(),
+        "password": PASSWORD,
+        "code": read_code(smtp, "jane@example.com"),
+    }
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+
+    def post(_: int) -> Any:
+        twin = app.test_client()
+        twin.set_cookie("session", cookie.value)
+        return twin.post("/2fa", data=form)
+
+    answers = at_once(2, post)
+    locations = sorted(answer.location for answer in answers)
+    assert locations in (["/", "/"], ["/", "/login"])  # the loser ran after the winner, or beside it
+    assert [event for event, _, _ in audit_trail(app)].count("login") == 1
+    # The loser leaves the browser's cookie as the winner set it: it sends none of its own.
+    assert sum("session=" in answer.headers.get("Set-Cookie", "") for answer in answers) == 1
+
+
+# --- sessions and tokens that did not pass the factor the rule now asks for -------------------------
+
+
+def switch_group_2fa_on(client: BrowserClient) -> Any:
+    form = {"name": "Acme", "description": "", "two_factor": "y", "confirm_no_email": "y"}
+    return client.submit("/group/advanced", form)
+
+
+def test_switching_group_2fa_on_ends_password_only_sessions_and_tokens(
+    app: Flask, client: BrowserClient, people: People
+) -> None:
+    token = (
+        app.test_client()
+        .post(f"{API}/auth/login", json={"login": "user", "password": PASSWORD})
+        .json["token"]
+    )
+    browser = app.test_client()
+    browser.login("user")
+    manager_elsewhere = app.test_client()
+    manager_elsewhere.login("manager")
+    top = app.test_client()
+    top.login("top")
+    assert me(app, token) == 200 and browser.get("/").status_code == 200
+
+    client.login("manager")
+    assert switch_group_2fa_on(client).location == "/group/advanced"
+
+    assert me(app, token) == 401
+    assert browser.get("/").location.startswith("/login")
+    assert manager_elsewhere.get("/").location.startswith("/login")
+    assert client.get("/group/advanced").status_code == 200  # the browser that switched it on
+    assert top.get("/").status_code == 200  # override_2fa: the password alone is still enough
+
+
+def test_sessions_that_gave_the_emailed_code_survive_the_switch_off_and_on(
+    app: Flask, client: BrowserClient, people: People, smtp: SmtpSink
+) -> None:
+    people.require_group_2fa()
+    browser = app.test_client()
+    browser.login("user")
+    browser.submit("/2fa", {"password": PASSWORD, "code": read_code(smtp, "jane@example.com")})
+    client.login("top")
+    client.submit("/group/advanced", {"name": "Acme", "description": ""})  # off
+    switch_group_2fa_on(client)
+    assert browser.get("/").status_code == 200
+
+
+def test_adding_an_app_keeps_only_the_session_that_added_it(
+    app: Flask, client: BrowserClient, people: People
+) -> None:
+    token = (
+        app.test_client()
+        .post(f"{API}/auth/login", json={"login": "user", "password": PASSWORD})
+        .json["token"]
+    )
+    other_browser = app.test_client()
+    other_browser.login("user")
+    client.login("user")
+    client.submit("/profile/security/confirm-password", {"password": PASSWORD})
+    page = client.get("/profile/security/enable").text
+    secret = page.split('<code id="secret">')[1].split("</code>")[0].replace(" ", "")
+    confirmed = client.submit("/profile/security/enable", {"code": pyotp.TOTP(secret).now()})
+    assert confirmed.location == "/profile/security"
+
+    assert client.get("/profile/security").status_code == 200
+    assert other_browser.get("/").location.startswith("/login")
+    assert me(app, token) == 401
+
+
+def test_a_pending_emailed_code_stops_counting_once_the_user_adds_an_app(
+    app: Flask, client: BrowserClient, people: People, smtp: SmtpSink
+) -> None:
+    people.require_group_2fa()
+    waiting = app.test_client()
+    waiting.login("user")
+    code = read_code(smtp, "jane@example.com")
+    with app.app_context():
+        from timetracker import clock
+        from timetracker.models import Authenticator
+        from timetracker.security import encryption
+
+        people.user("user").authenticator = Authenticator(
+            secret_encrypted=encryption.encrypt(pyotp.random_base32()), confirmed_at=clock.now()
+        )
+        db.session.commit()
+    assert waiting.submit("/2fa", {"password": PASSWORD, "code": code}).location == "/login"
+    assert waiting.get("/").location.startswith("/login")
