@@ -62,3 +62,12 @@ def test_trusted_hosts_let_the_request_address_through(make_app: Any, people: Pe
     assert ask_for_reset(app, "tt.example.com").status_code == 302
     assert links_mailed(app) == [links_mailed(app)[0]]
     assert links_mailed(app)[0].startswith("http://tt.example.com/password/reset/")
+
+
+def test_flask_check_accepts_trusted_hosts_instead_of_a_base_url(make_app: Any) -> None:
+    app = make_app(TRUSTED_HOSTS=["tt.example.com", "tt.internal"])
+    output = app.test_cli_runner().invoke(args=["check"]).output
+    assert (
+        "ok    links: emails link to the host each request came to, one of tt.example.com, tt.internal"
+        in output
+    )

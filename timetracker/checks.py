@@ -157,7 +157,11 @@ def rate_limit_storage() -> Result:
 
 def base_url() -> Result:
     """Links in emails (password reset) must not follow the Host header a client sends."""
-    base = current_app.config["BASE_URL"]
+    base, hosts = current_app.config["BASE_URL"], current_app.config["TRUSTED_HOSTS"]
+    if not base and hosts:
+        return Result(
+            "links", Status.OK, messages.CHECK_BASE_URL_TRUSTED_HOSTS.format(hosts=", ".join(hosts))
+        )
     if not base:
         return Result("links", Status.FAIL, messages.CHECK_BASE_URL_MISSING)
     parts = urlsplit(base)

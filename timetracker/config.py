@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask
 
+from timetracker import messages
+
 ENV_PREFIX = "TIMETRACKER"
 
 DEFAULTS: dict[str, Any] = {
@@ -73,8 +75,9 @@ DEFAULTS: dict[str, Any] = {
     "RESET_LIMIT_PER_ACCOUNT": "3 per 15 minutes",  # per login or email asked for
     "RESET_LINK_LIMIT": "5 per 15 minutes",  # second factors (emailed codes) started by reset links, per user
     "REGISTER_LIMIT_PER_ADDRESS": "10 per hour",
-    # Links in emails start with this (e.g. "https://tt.example.com"); unset, with the address
-    # the request came to, which is only safe behind a proxy that checks the Host header.
+    # Links in emails start with this (e.g. "https://tt.example.com"). Unset, with the address the
+    # request came to only when Flask's TRUSTED_HOSTS lists it or, in debug and testing, it is a
+    # loopback address; otherwise no link is mailed (see web.links).
     "BASE_URL": None,
     # The JSON API
     "API_TOKEN_TTL": 30 * 24 * 60 * 60,  # seconds an access token lives
@@ -94,6 +97,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     require_secret_key(app)
     _check_code_digits(app)
+    _warn_without_base_url(app)
 
 
 def _check_code_digits(app: Flask) -> None:
@@ -102,6 +106,12 @@ def _check_code_digits(app: Flask) -> None:
         raise RuntimeError(
             f"TIMETRACKER_2FA_CODE_DIGITS must be a whole number from 6 to 10, not {digits!r}."
         )
+
+
+def _warn_without_base_url(app: Flask) -> None:
+    """Say at start-up that password reset links cannot be mailed (``web.links``) until it is set."""
+    if not (app.debug or app.testing or app.config["BASE_URL"] or app.config["TRUSTED_HOSTS"]):
+        app.logger.warning(messages.LOG_NO_BASE_URL)
 
 
 def require_secret_key(app: Flask) -> None:

@@ -143,7 +143,16 @@ CHECK_RATE_LIMITS_IN_MEMORY = "kept in memory: each process counts alone (use Re
 CHECK_RATE_LIMITS_SILENT = "storage {uri} does not answer"
 CHECK_RATE_LIMITS_ANSWER = "storage {uri} answers"
 CHECK_BASE_URL_MISSING = (
-    "TIMETRACKER_BASE_URL is not set: links in emails would follow the Host header of each request"
+    "TIMETRACKER_BASE_URL is not set: password reset emails are refused, rather than linking to "
+    "whatever Host header a client sends (or list the host names in TIMETRACKER_TRUSTED_HOSTS)"
 )
+CHECK_BASE_URL_TRUSTED_HOSTS = "emails link to the host each request came to, one of {hosts}"
 CHECK_BASE_URL_INVALID = "TIMETRACKER_BASE_URL {base!r} is not an http:// or https:// address"
 CHECK_BASE_URL_SET = "emails link to {base}"
+
+# Log lines for the operator
+LOG_NO_BASE_URL = (
+    "TIMETRACKER_BASE_URL is not set: password reset emails are refused until it is "
+    "(or TIMETRACKER_TRUSTED_HOSTS lists the host names users reach the app by)."
+)
+LOG_RESET_LINK_REFUSED = "A password reset link was not mailed: set TIMETRACKER_BASE_URL (see flask check)."

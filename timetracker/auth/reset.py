@@ -27,7 +27,7 @@ def forgot_password() -> Response | str:
         try:
             password_reset.request_reset(form.identity.data, _link)
         except links.NoTrustedAddress:
-            current_app.logger.error("Reset link not sent: set TIMETRACKER_BASE_URL (see flask check).")
+            current_app.logger.error(messages.LOG_RESET_LINK_REFUSED)
             abort(503, description=messages.RESET_LINKS_UNAVAILABLE)
         flash(messages.RESET_SENT, "info")
         return redirect(url_for("auth.forgot_password"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from timetracker import audit, messages, validation
 from timetracker.audit import Event
@@ -104,10 +104,17 @@ def may_set_password(user: User, token: str) -> bool:
 def complete(user: User, token: str, password: str) -> bool:
     """Set the new password (ending every session and API token) and tell the user by email.
 
-    :return: False when a concurrent request used this link's verified second factor first.
+    The user's row is locked first and the link checked again, so of two requests with the same
+    link one sets the password; the other finds the link used (the password it was bound to is gone).
+
+    :return: False when the link was used meanwhile; nothing is changed then.
     """
+    db.session.execute(
+        update(User).where(User.id == user.id).values(id=User.id).execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
     pending = started_step(user, token)
-    if pending is not None and not pending_logins.end(pending):
+    if reset_tokens.load(token) is not user or (pending is not None and not pending_logins.end(pending)):
         db.session.rollback()
         return False
     membership.set_password(user, password, via="reset link", event=Event.PASSWORD_RESET)
