@@ -14,7 +14,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import flask_migrate
+import pyotp
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
@@ -250,8 +251,9 @@ class SmtpSink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=email_policy.default)
+        assert isinstance(message, EmailMessage)  # what the default policy makes
         with self._arrived:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -288,21 +290,45 @@ def smtp(smtp_server: SmtpSink) -> SmtpSink:
 
 
 CODE_PATTERN = re.compile(r"^\s+(\d{6,10})\s*$", re.MULTILINE)
+CODE_SUBJECT = "Time Tracker two-factor authentication code"
+RESET_LINK = re.compile(r"http://localhost(/password/reset/[\w.-]+)")
+RESET_SUBJECT = "Reset your Time Tracker password"
+
+
+def mailed(
+    smtp: SmtpSink, address: str, subject: str, pattern: re.Pattern[str], *, nth: int = 1, timeout: float = 10
+) -> str:
+    """Wait for the ``nth`` mail with ``subject`` to ``address``; return what ``pattern``'s group 1 finds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found_in_mail = [
+            found(pattern, message.get_body(("plain",)).get_content(), 1)
+            for message in smtp.to(address)
+            if message["Subject"] == subject
+        ]
+        if len(found_in_mail) >= nth:
+            return found_in_mail[nth - 1]
+        assert time.monotonic() < deadline, f"no mail number {nth} with subject {subject!r} for {address}"
+        time.sleep(0.02)
 
 
 def read_code(smtp: SmtpSink, address: str, *, nth: int = 1, timeout: float = 10) -> str:
     """Wait for the ``nth`` code mailed to ``address`` and return the code."""
-    deadline = time.monotonic() + timeout
-    while True:
-        codes = [
-            CODE_PATTERN.search(message.get_body(("plain",)).get_content()).group(1)  # type: ignore[union-attr]
-            for message in smtp.to(address)
-            if message["Subject"] == "Time Tracker two-factor authentication code"
-        ]
-        if len(codes) >= nth:
-            return codes[nth - 1]
-        assert time.monotonic() < deadline, f"no code number {nth} for {address}"
-        time.sleep(0.02)
+    return mailed(smtp, address, CODE_SUBJECT, CODE_PATTERN, nth=nth, timeout=timeout)
+
+
+def reset_link(smtp: SmtpSink, address: str, nth: int = 1, timeout: float = 10) -> str:
+    """Wait for the ``nth`` reset email to ``address`` and return the link's path."""
+    return mailed(smtp, address, RESET_SUBJECT, RESET_LINK, nth=nth, timeout=timeout)
+
+
+def mail_queued(app: Flask) -> list[tuple[str, str]]:
+    """Return what the outbox holds, sent or not, as (recipient, subject), oldest first."""
+    from timetracker.models import OutboxMessage
+
+    with app.app_context():
+        rows = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id))
+        return [(row.recipient, row.subject) for row in rows]
 
 
 # --- the app and its clients ----------------------------------------------------------------
@@ -360,9 +386,25 @@ def app(make_app: Any) -> Flask:
     return make_app()
 
 
+def new_client(app: Flask) -> BrowserClient:
+    """Return a new browser for ``app`` (an app of ``make_app``), typed as the ``BrowserClient`` it is."""
+    browser = app.test_client()
+    assert isinstance(browser, BrowserClient), "not an app of make_app"
+    return browser
+
+
+def session_copy(app: Flask, client: BrowserClient) -> BrowserClient:
+    """Return a new browser holding a copy of ``client``'s session cookie, as a thief would."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None, "no session cookie to copy"
+    copy = new_client(app)
+    copy.set_cookie("session", cookie.value)
+    return copy
+
+
 @pytest.fixture
 def client(app: Flask) -> BrowserClient:
-    return app.test_client()  # type: ignore[return-value]
+    return new_client(app)
 
 
 @pytest.fixture
@@ -483,3 +525,131 @@ def audit_trail(app: Flask) -> list[tuple[str, str | None, str | None]]:
             (row.event, row.actor.login if row.actor else None, row.user.login if row.user else None)
             for row in rows
         ]
+
+
+# --- reading pages -----------------------------------------------------------------------------------
+
+
+def found(pattern: str | re.Pattern[str], text: str, group: int = 0, flags: int = 0) -> str:
+    """Return ``group`` of the first match of ``pattern`` in ``text``, which must match."""
+    match = re.search(pattern, text, flags)
+    assert match is not None, f"{pattern!r} not found"
+    return match.group(group)
+
+
+def assert_labels(page: str, labels: dict[str, str]) -> None:
+    """Check that ``page`` labels each field id with its text."""
+    for field_id, label in labels.items():
+        assert f'<label for="{field_id}">{label}</label>' in page, field_id
+
+
+# --- forms of the users page --------------------------------------------------------------------------
+
+
+def user_form(people: People, **changes: Any) -> dict[str, Any]:
+    """Return a valid form that adds Nora New as a User of Acme, with ``changes`` (None leaves one out)."""
+    with people.app.app_context():
+        role_id = people.role_id("User")
+    form = {
+        "name": "Nora New",
+        "login": "nora",
+        "password": "a good password",
+        "confirm": "a good password",
+        "email": "nora@example.com",
+        "role_id": role_id,
+        "active": "y",
+    }
+    return _present({**form, **changes})
+
+
+def edit_form(people: People, login: str, **changes: Any) -> dict[str, Any]:
+    """Return the edit form of ``login`` as stored, without a new password, with ``changes``.
+
+    A change to None leaves the field out (``active=None`` deactivates).
+    """
+    with people.app.app_context():
+        user = people.user(login)
+        form = {
+            "name": user.name,
+            "login": user.login,
+            "password": "",
+            "confirm": "",
+            "email": user.email or "",
+            "role_id": user.role_id,
+            "active": "y" if user.active else None,
+        }
+    return _present({**form, **changes})
+
+
+def _present(form: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in form.items() if value is not None}
+
+
+# --- second factors --------------------------------------------------------------------------------------
+
+
+CONFIRM = "/profile/security/confirm-password"
+ENROLLED_RECOVERY_CODES = ("aaaa-bbbb-cccc", "dddd-eeee-ffff")
+
+
+def wrong_code(code: str) -> str:
+    """Return a code of the same length as ``code`` that is surely not ``code``: every digit differs."""
+    assert code.isdigit(), code
+    return "".join(str((int(digit) + 1) % 10) for digit in code)
+
+
+def code_at(secret: str, steps: int = 0) -> str:
+    """Return the authenticator's code ``steps`` 30-second steps away from the app's clock."""
+    return pyotp.TOTP(secret).at(clock.now() + timedelta(seconds=30 * steps))
+
+
+def enroll_app(app: Flask, login: str = "user") -> str:
+    """Give ``login`` a confirmed authenticator and the ``ENROLLED_RECOVERY_CODES``; return its secret."""
+    from timetracker.models import Authenticator
+    from timetracker.security import encryption, recovery_codes, totp
+
+    secret = totp.new_secret()
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.login == login))
+        assert user is not None
+        user.authenticator = Authenticator(
+            secret_encrypted=encryption.encrypt(secret), confirmed_at=clock.now()
+        )
+        recovery_codes.replace(user, list(ENROLLED_RECOVERY_CODES))
+        db.session.commit()
+    return secret
+
+
+def confirm_password(client: BrowserClient, then: str = "/profile/security/enable") -> None:
+    """Give the password again, as the pages that show two-factor secrets ask first."""
+    response = client.submit(f"{CONFIRM}?next={then}", {"password": PASSWORD})
+    assert response.location == then, response.text
+
+
+def start_enrollment(client: BrowserClient) -> tuple[str, list[str], str]:
+    """Open the enable page; return the secret and recovery codes read off it, and the page."""
+    confirm_password(client)
+    page = client.get("/profile/security/enable").text
+    secret = found(r'<code id="secret">([A-Z2-7 ]+)</code>', page, 1).replace(" ", "")
+    codes = re.findall(r"<li><code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code></li>", page)
+    return secret, codes, page
+
+
+# --- concurrency ------------------------------------------------------------------------------------------
+
+
+def at_once(count: int, request: Callable[[int], Any]) -> list[Any]:
+    """Run ``request(i)`` for i in range(count) in threads released together; return the results."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = request(index)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

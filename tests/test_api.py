@@ -4,24 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, audit_trail, read_code
-from timetracker import clock, messages
+from tests.conftest import (
+    PASSWORD,
+    People,
+    SmtpSink,
+    audit_trail,
+    code_at,
+    edit_form,
+    enroll_app,
+    new_client,
+    read_code,
+    wrong_code,
+)
+from timetracker import messages
 from timetracker.extensions import db
-from timetracker.models import ApiToken, Authenticator
-from timetracker.security import encryption
+from timetracker.models import ApiToken
 
 API = "/api/v1"
 
 
 @pytest.fixture
 def api(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return new_client(app)
 
 
 def login(api: FlaskClient, who: str, password: str = PASSWORD) -> Any:
@@ -36,20 +45,6 @@ def token_for(api: FlaskClient, who: str) -> str:
 
 def me(api: FlaskClient, token: str) -> Any:
     return api.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"})
-
-
-def give_app(app: Flask, login_name: str) -> str:
-    """Give ``login_name`` a confirmed authenticator; return its secret."""
-    from timetracker.models import User
-
-    secret = pyotp.random_base32()
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.login == login_name))
-        user.authenticator = Authenticator(
-            secret_encrypted=encryption.encrypt(secret), confirmed_at=clock.now()
-        )
-        db.session.commit()
-    return secret
 
 
 def assert_error(response: Any, status: int, code: str, message: str | None = None) -> None:
@@ -101,7 +96,7 @@ def test_tokens_are_stored_hashed(app: Flask, api: FlaskClient, people: People) 
 def test_no_cookies_in_the_api(app: Flask, api: FlaskClient, people: People) -> None:
     response = login(api, "user")
     assert "Set-Cookie" not in response.headers
-    browser: BrowserClient = app.test_client()  # type: ignore[assignment]
+    browser = new_client(app)
     browser.login("user")
     assert_error(browser.get(f"{API}/me"), 401, "invalid_token")  # a browser session is no API login
 
@@ -118,7 +113,7 @@ def test_expired_token(api: FlaskClient, people: People, frozen_clock: Any) -> N
 
 
 def test_token_lifetime_is_configurable(make_app: Any, people: People, frozen_clock: Any) -> None:
-    api = make_app(API_TOKEN_TTL=60).test_client()
+    api = new_client(make_app(API_TOKEN_TTL=60))
     token = token_for(api, "user")
     frozen_clock.move(seconds=61)
     assert me(api, token).status_code == 401
@@ -126,20 +121,15 @@ def test_token_lifetime_is_configurable(make_app: Any, people: People, frozen_cl
 
 def test_deactivation_revokes_tokens(app: Flask, api: FlaskClient, people: People) -> None:
     token = token_for(api, "user")
-    manager: BrowserClient = app.test_client()  # type: ignore[assignment]
+    manager = new_client(app)
     manager.login("manager")
-    with app.app_context():
-        role_id = people.role_id("User")
-    manager.submit(
-        f"/users/{people.ids['user']}/edit",
-        {"name": "Jane User", "login": "user", "email": "jane@example.com", "role_id": role_id},
-    )
+    manager.submit(f"/users/{people.ids['user']}/edit", edit_form(people, "user", active=None))
     assert_error(me(api, token), 401, "invalid_token")
 
 
 def test_password_change_revokes_tokens(app: Flask, api: FlaskClient, people: People) -> None:
     token = token_for(api, "user")
-    browser: BrowserClient = app.test_client()  # type: ignore[assignment]
+    browser = new_client(app)
     browser.login("user")
     browser.submit(
         "/profile/password",
@@ -153,11 +143,9 @@ def test_password_change_revokes_tokens(app: Flask, api: FlaskClient, people: Pe
 
 
 def test_2fa_reset_revokes_tokens(app: Flask, api: FlaskClient, people: People) -> None:
-    secret = give_app(app, "user")
+    secret = enroll_app(app, "user")
     pending = login(api, "user").json["pending"]
-    token = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": pyotp.TOTP(secret).now()}).json[
-        "token"
-    ]
+    token = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": code_at(secret)}).json["token"]
     assert me(api, token).status_code == 200
     app.test_cli_runner().invoke(args=["user", "reset-2fa", "user"])
     assert_error(me(api, token), 401, "invalid_token")
@@ -220,7 +208,7 @@ def test_wrong_codes_and_the_sixth_try(app: Flask, api: FlaskClient, people: Peo
     people.require_group_2fa()
     pending = login(api, "user").json["pending"]
     code = read_code(smtp, "jane@example.com")
-    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    wrong = wrong_code(code)
     for _ in range(4):
         response = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": wrong, "password": PASSWORD})
         assert_error(response, 401, "invalid_code", "Invalid 2FA code.")
@@ -232,7 +220,7 @@ def test_wrong_codes_and_the_sixth_try(app: Flask, api: FlaskClient, people: Peo
 
 def test_a_browser_pending_login_is_not_an_api_one(app: Flask, api: FlaskClient, people: People) -> None:
     people.require_group_2fa()
-    browser: BrowserClient = app.test_client()  # type: ignore[assignment]
+    browser = new_client(app)
     browser.login("user")
     with browser.session_transaction() as session:
         browser_token = session["pending_login"]
@@ -246,10 +234,10 @@ def test_a_browser_pending_login_is_not_an_api_one(app: Flask, api: FlaskClient,
 
 
 def test_authenticator_login(app: Flask, api: FlaskClient, people: People, smtp: SmtpSink) -> None:
-    secret = give_app(app, "user")
+    secret = enroll_app(app, "user")
     response = login(api, "user")
     assert response.json["second_factor"] == "authenticator"
-    code = pyotp.TOTP(secret).now()
+    code = code_at(secret)
     done = api.post(f"{API}/auth/2fa", json={"pending": response.json["pending"], "code": code})
     assert done.status_code == 200 and "token" in done.json
     again = api.post(f"{API}/auth/2fa", json={"pending": login(api, "user").json["pending"], "code": code})

@@ -9,10 +9,28 @@ from typing import Any
 
 import pyotp
 import pytest
+import segno
 from flask import Flask
 from sqlalchemy import select, text
 
-from tests.conftest import PASSWORD, AppClock, BrowserClient, People, SmtpSink, audit_trail
+from tests.conftest import (
+    CONFIRM,
+    PASSWORD,
+    AppClock,
+    BrowserClient,
+    People,
+    SmtpSink,
+    at_once,
+    audit_trail,
+    code_at,
+    confirm_password,
+    found,
+    mail_queued,
+    new_client,
+    session_copy,
+    start_enrollment,
+    wrong_code,
+)
 from timetracker import clock
 from timetracker.extensions import db
 from timetracker.models import Authenticator, Group, RecoveryCode
@@ -29,32 +47,11 @@ def step_clock(frozen_clock: AppClock) -> AppClock:
     return frozen_clock
 
 
-CONFIRM = "/profile/security/confirm-password"
 ENROLLMENT_PAGES = (
     "/profile/security/enable",
     "/profile/security/recovery-codes.txt",
     "/profile/security/recovery-codes/print",
 )
-
-
-def code_at(secret: str, steps: int = 0) -> str:
-    """Return the app's code ``steps`` 30-second steps away from the app's clock."""
-    return pyotp.TOTP(secret).at(clock.now() + timedelta(seconds=30 * steps))
-
-
-def confirm_password(client: BrowserClient, then: str = "/profile/security/enable") -> None:
-    """Give the password again, as the pages that show two-factor secrets ask first."""
-    response = client.submit(f"{CONFIRM}?next={then}", {"password": PASSWORD})
-    assert response.location == then, response.text
-
-
-def start_enrollment(client: BrowserClient) -> tuple[str, list[str], str]:
-    """Open the enable page; return the secret and recovery codes read off it, and the page."""
-    confirm_password(client)
-    page = client.get("/profile/security/enable").text
-    secret = re.search(r'<code id="secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")  # type: ignore[union-attr]
-    codes = re.findall(r"<li><code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code></li>", page)
-    return secret, codes, page
 
 
 def enroll(client: BrowserClient, login: str = "user") -> tuple[str, list[str]]:
@@ -97,7 +94,7 @@ def test_enable_page_shows_codes_then_qr_and_secret_then_the_code_field(
     assert '<label for="code">Authentication code</label>' in page
     assert ">Download</a>" in page and ">Print</a>" in page and "away from your phone" in page
     assert "https://" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    grouped = re.search(r'<code id="secret">([A-Z2-7 ]+)</code>', page).group(1)  # type: ignore[union-attr]
+    grouped = found(r'<code id="secret">([A-Z2-7 ]+)</code>', page, 1)
     assert all(len(group) == 4 for group in grouped.split(" "))
 
 
@@ -107,13 +104,30 @@ def test_enable_page_keeps_the_same_secret_and_codes(client: BrowserClient, peop
     assert start_enrollment(client)[:2] == first
 
 
+def test_enable_page_opened_twice_at_once_shows_one_enrollment(
+    app: Flask, client: BrowserClient, people: People
+) -> None:
+    client.login("user")
+    confirm_password(client)
+    tabs = [client, session_copy(app, client)]
+    pages = at_once(2, lambda index: tabs[index].get("/profile/security/enable"))
+    assert [page.status_code for page in pages] == [200, 200]
+    secrets = {found(r'<code id="secret">([A-Z2-7 ]+)</code>', page.text, 1) for page in pages}
+    assert len(secrets) == 1
+    assert start_enrollment(client)[2].count(secrets.pop()) == 1  # the one kept
+
+
 def test_qr_code_holds_the_otpauth_uri(app: Flask, client: BrowserClient, people: People) -> None:
     client.login("user")
     secret, _, page = start_enrollment(client)
-    assert "<svg" in page and "QR code for your authenticator app" in page
-    assert pyotp.TOTP(secret).provisioning_uri(name="user", issuer_name="Time Tracker") == (
-        f"otpauth://totp/Time%20Tracker:user?secret={secret}&issuer=Time%20Tracker"
+    expected = f"otpauth://totp/Time%20Tracker:user?secret={secret}&issuer=Time%20Tracker"
+    shown = found(r"<svg.*?</svg>", page, flags=re.S)
+    assert "QR code for your authenticator app" in shown
+    assert shown == segno.make(expected, error="m").svg_inline(
+        scale=5, title="QR code for your authenticator app"
     )
+    code = pyotp.parse_uri(expected).at(clock.now())
+    assert client.submit("/profile/security/enable", {"code": code}).location == "/profile/security"
 
 
 def test_enable_with_the_current_code(
@@ -133,7 +147,7 @@ def test_enable_with_the_current_code(
 def test_enable_with_a_wrong_code_keeps_the_page(app: Flask, client: BrowserClient, people: People) -> None:
     client.login("user")
     secret, codes, _ = start_enrollment(client)
-    wrong = f"{(int(code_at(secret)) + 1) % 10**6:06d}"
+    wrong = wrong_code(code_at(secret))
     response = client.submit("/profile/security/enable", {"code": wrong})
     assert response.status_code == 200 and "Invalid authentication code." in response.text
     assert secret in response.text.replace(" ", "")
@@ -163,10 +177,9 @@ def test_secrets_are_shown_only_after_the_password_is_given_again(
 
 def test_a_copied_session_cookie_does_not_open_the_secrets(app: Flask, people: People) -> None:
     """Whoever copied the cookie before the owner gave the password sees no secret and no code."""
-    owner: BrowserClient = app.test_client()  # type: ignore[assignment]
+    owner = new_client(app)
     owner.login("user")
-    thief: BrowserClient = app.test_client()  # type: ignore[assignment]
-    thief.set_cookie("session", owner.get_cookie("session").value)  # type: ignore[union-attr]
+    thief = session_copy(app, owner)
     assert thief.get("/").status_code == 200  # the copy works as a login ...
     secret, codes, _ = start_enrollment(owner)
     for url in ENROLLMENT_PAGES:  # ... but not for the owner's new secret and codes
@@ -292,7 +305,7 @@ def test_five_wrong_app_codes_end_the_pending_login(
     step_clock.move(seconds=30)
     client.login("user")
     right = code_at(secret)
-    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    wrong = wrong_code(right)
     for _ in range(4):
         assert "Invalid authentication code." in client.submit("/2fa", {"code": wrong}).text
     assert client.submit("/2fa", {"code": wrong}).location == "/login"
@@ -304,7 +317,7 @@ def test_five_wrong_app_codes_end_the_pending_login(
 
 def test_every_recovery_code_works_once(make_app: Any, people: People, smtp: SmtpSink) -> None:
     app = make_app(LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS="20 per 15 minutes")  # twelve logins in a row
-    client: BrowserClient = app.test_client()  # type: ignore[assignment]
+    client = new_client(app)
     _, codes = enroll(client)
     for number, code in enumerate(codes, start=1):
         client.login("user")
@@ -399,10 +412,12 @@ def test_disable_with_a_wrong_password_changes_nothing(
 ) -> None:
     secret, _ = enroll(client)
     log_in_with_app(client, secret)
+    enabled_only = [("jane@example.com", ENABLED_SUBJECT)]
+    assert mail_queued(app) == enabled_only
     response = client.submit("/profile/security/disable", {"disable-password": "wrong"})
     assert response.status_code == 200 and "The password is not correct." in response.text
     assert has_authenticator(app, people)
-    assert len(smtp.messages) == 1
+    assert mail_queued(app) == enabled_only  # nothing queued after the wrong password
 
 
 # --- storage ----------------------------------------------------------------------------------------------
@@ -465,7 +480,7 @@ def test_reset_is_refused_for_an_equal_or_lower_rank(
             "Max Manager", "other-manager", None, people.role_id("Manager"), True, PASSWORD
         )
         people.ids["other-manager"] = membership.add_user(None, people.user("top").group, details).id
-    enroll(app.test_client(), target)  # type: ignore[arg-type]
+    enroll(new_client(app), target)
     client.login(actor)
     response = client.submit(f"/users/{people.ids[target]}/reset-2fa", {"reset-password": PASSWORD})
     assert response.status_code == 403
@@ -535,6 +550,6 @@ def test_rotating_the_secret_key_keeps_authenticators_working(
 ) -> None:
     secret, _ = enroll(client)
     rotated = make_app(SECRET_KEY="a brand new secret key", SECRET_KEY_FALLBACKS=["test secret key"])
-    browser: BrowserClient = rotated.test_client()  # type: ignore[assignment]
+    browser = new_client(rotated)
     browser.login("user")
     assert browser.submit("/2fa", {"code": code_at(secret, 1)}).location == "/"

@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from tests.conftest import PASSWORD, BrowserClient, People
+from tests.conftest import PASSWORD, BrowserClient, People, found
 from timetracker.extensions import db
 from timetracker.models import Group, Role, User
 
@@ -240,7 +240,7 @@ _MAIN = re.compile(r"<main.*</main>", re.DOTALL)
 
 def _answer(response: TestResponse) -> tuple[int, str]:
     """Return the status and the page's content (the menu marks the page's section, if it has one)."""
-    return response.status_code, _MAIN.search(response.text).group(0)  # type: ignore[union-attr]
+    return response.status_code, found(_MAIN, response.text)
 
 
 @pytest.mark.parametrize("number", TOO_LARGE)

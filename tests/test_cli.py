@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import BrowserClient, People, audit_trail
+from tests.conftest import People, audit_trail, new_client
 from timetracker.extensions import db
 from timetracker.models import Group, User
 
@@ -145,7 +145,7 @@ def test_a_group_id_too_large_for_the_database_is_refused(
 
 
 def test_set_password_ends_sessions(app: Flask, runner: Any, people: People) -> None:
-    browser: BrowserClient = app.test_client()  # type: ignore[assignment]
+    browser = new_client(app)
     browser.login("user")
     result = runner.invoke(args=["user", "set-password", "USER"], input="brand new pass\nbrand new pass\n")
     assert result.exit_code == 0, result.output

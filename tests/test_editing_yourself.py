@@ -7,25 +7,14 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, BrowserClient, People, audit_trail
+from tests.conftest import PASSWORD, BrowserClient, People, audit_trail, edit_form
 from timetracker.extensions import db
 from timetracker.models import OutboxMessage, User
 
 
 def own_form(people: People, **changes: Any) -> dict[str, Any]:
     """Return Tara Top's own row on the users page as it stands, with ``changes``."""
-    with people.app.app_context():
-        role_id = people.role_id("Top manager")
-    form = {
-        "name": "Tara Top",
-        "login": "top",
-        "password": "",
-        "confirm": "",
-        "email": "top@example.com",
-        "role_id": role_id,
-        "active": "y",
-    }
-    return {**form, **changes}
+    return edit_form(people, "top", **changes)
 
 
 def stored(app: Flask) -> tuple[Any, ...]:
@@ -99,7 +88,7 @@ def test_with_the_current_password_the_change_is_made_and_mailed(
 def test_stepping_down_needs_no_password(app: Flask, client: BrowserClient, people: People) -> None:
     client.login("top")
     with app.app_context():
-        promote = own_form(people, name="Mia Manager", login="manager", email="manager@example.com")
+        promote = edit_form(people, "manager", role_id=people.role_id("Top manager"))
         manager_role = people.role_id("Manager")
     assert client.submit(f"/users/{people.ids['manager']}/edit", promote).status_code == 302
     step_down = own_form(people, role_id=manager_role)
@@ -110,17 +99,7 @@ def test_stepping_down_needs_no_password(app: Flask, client: BrowserClient, peop
 
 def test_a_manager_changing_someone_tells_them(app: Flask, client: BrowserClient, people: People) -> None:
     client.login("manager")
-    with app.app_context():
-        role_id = people.role_id("User")
-    form = {
-        "name": "Jane User",
-        "login": "user",
-        "password": "a new password 1",
-        "confirm": "a new password 1",
-        "email": "jane@example.com",
-        "role_id": role_id,
-        "active": "y",
-    }
+    form = edit_form(people, "user", password="a new password 1", confirm="a new password 1")
     assert client.submit(f"/users/{people.ids['user']}/edit", form).location == "/users"
     with app.app_context():
         body = db.session.scalars(select(OutboxMessage)).one().body_text

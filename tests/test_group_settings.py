@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from tests.conftest import BrowserClient, People, SmtpSink, audit_trail, free_port
+from tests.conftest import BrowserClient, People, SmtpSink, audit_trail, found, free_port
 from timetracker.extensions import db
 from timetracker.models import Group
 
@@ -81,7 +80,7 @@ def test_advanced_settings_page_has_the_labels_and_starts_off(client: BrowserCli
         and "<span>Two factor authentication</span>" in page
     )
     assert 'value="Save"' in page
-    checkbox = re.search(r'<input[^>]*id="two_factor"[^>]*>', page).group(0)  # type: ignore[union-attr]
+    checkbox = found(r'<input[^>]*id="two_factor"[^>]*>', page)
     assert "checked" not in checkbox
 
 

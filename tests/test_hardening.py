@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import urllib.request
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from werkzeug.security import generate_password_hash
 
-from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, read_code
-from tests.test_password_reset import enroll_app
+from tests.conftest import (
+    PASSWORD,
+    BrowserClient,
+    People,
+    SmtpSink,
+    code_at,
+    enroll_app,
+    new_client,
+    read_code,
+    session_copy,
+)
 from timetracker.extensions import db
 from timetracker.security import passwords
 
@@ -85,7 +92,7 @@ def test_session_cookie_flags_over_http(client: BrowserClient, people: People) -
 
 
 def test_session_cookie_is_secure_over_https(app: Flask, people: People) -> None:
-    client: BrowserClient = app.test_client()  # type: ignore[assignment]
+    client = new_client(app)
     form = {"csrf_token": client.csrf_token(), "login": "user", "password": PASSWORD}
     response = client.post(
         "/login", data=form, base_url="https://localhost", headers={"Referer": "https://localhost/login"}
@@ -96,12 +103,12 @@ def test_session_cookie_is_secure_over_https(app: Flask, people: People) -> None
 
 
 def test_session_cookie_secure_can_be_forced(make_app: Any, people: People) -> None:
-    client = make_app(SESSION_COOKIE_SECURE=True).test_client()
+    client = new_client(make_app(SESSION_COOKIE_SECURE=True))
     assert "Secure" in session_cookie(client.get("/login"))
 
 
 def test_behind_a_tls_proxy_the_cookie_is_secure(make_app: Any, people: People) -> None:
-    client = make_app(PROXY_FIX_X_FOR=1).test_client()
+    client = new_client(make_app(PROXY_FIX_X_FOR=1))
     response = client.get("/login", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
     assert "Secure" in session_cookie(response)
 
@@ -149,8 +156,7 @@ def test_a_cookie_copied_before_logout_dies_with_the_login_lifetime(
     app: Flask, client: BrowserClient, people: People, moving_clock: Any
 ) -> None:
     client.login("user")
-    copy: BrowserClient = app.test_client()  # type: ignore[assignment]
-    copy.set_cookie("session", client.get_cookie("session").value)  # type: ignore[union-attr]
+    copy = session_copy(app, client)
     client.submit("/logout")
     assert copy.get("/").status_code == 200  # a signed cookie cannot be taken back at once ...
     moving_clock.move(hours=12)
@@ -194,15 +200,15 @@ def test_a_password_change_ends_a_login_waiting_for_the_app(
     """Whoever knew the old password and got as far as the app's code must start again."""
     secret = enroll_app(app)
     assert client.login("user").location == "/2fa"
-    owner: BrowserClient = app.test_client()  # type: ignore[assignment]
+    owner = new_client(app)
     owner.login("user")
-    owner.submit("/2fa", {"code": pyotp.TOTP(secret).now()})
+    owner.submit("/2fa", {"code": code_at(secret)})
     new = "a brand new password"
     owner.submit(
         "/profile/password",
         {"password-current_password": PASSWORD, "password-new_password": new, "password-confirm": new},
     )
-    assert client.submit("/2fa", {"code": pyotp.TOTP(secret).at(time.time() + 30)}).location == "/login"
+    assert client.submit("/2fa", {"code": code_at(secret, 1)}).location == "/login"
     assert client.get("/").status_code == 302
 
 
@@ -223,7 +229,7 @@ def test_werkzeug_default_is_the_production_method(make_app: Any, people: People
     with app.app_context():
         people.user("user").password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:2000")
         db.session.commit()
-    assert app.test_client().login("user").location == "/"  # type: ignore[attr-defined]
+    assert new_client(app).login("user").location == "/"
     with app.app_context():
         assert people.user("user").password_hash.startswith("scrypt:")
 
@@ -252,7 +258,7 @@ def test_nothing_secret_in_the_logs_of_api_and_reset(
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
     people.require_group_2fa()
-    api = app.test_client()
+    api = new_client(app)
     pending = api.post("/api/v1/auth/login", json={"login": "user", "password": PASSWORD}).json["pending"]
     code = read_code(smtp, "jane@example.com")
     token = api.post("/api/v1/auth/2fa", json={"pending": pending, "code": code, "password": PASSWORD}).json[

@@ -7,8 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import People
-from tests.test_sign_in import at_once
+from tests.conftest import People, at_once, edit_form, new_client
 from timetracker.extensions import db
 from timetracker.models import Role, User
 from timetracker.rights import TOP_MANAGER_RANK
@@ -28,16 +27,14 @@ def test_two_top_managers_demoting_each_other_at_once_leave_one(app: Flask, peop
         top_role, manager_role = people.role_id("Top manager"), people.role_id("Manager")
         people.user("manager").role_id = top_role
         db.session.commit()
-    browsers = {login: app.test_client() for login in ("top", "manager")}
+    browsers = {login: new_client(app) for login in ("top", "manager")}
     for login, browser in browsers.items():
         browser.login(login)
-    names = {"top": ("Tara Top", "top@example.com"), "manager": ("Mia Manager", "manager@example.com")}
+    demotions = {login: edit_form(people, login, role_id=manager_role) for login in ("top", "manager")}
 
     def demote(index: int) -> Any:
         actor, target = ("top", "manager") if index == 0 else ("manager", "top")
-        name, email = names[target]
-        form = {"name": name, "login": target, "email": email, "role_id": manager_role, "active": "y"}
-        return browsers[actor].submit(f"/users/{people.ids[target]}/edit", form)
+        return browsers[actor].submit(f"/users/{people.ids[target]}/edit", demotions[target])
 
     for _ in range(4):
         answers = at_once(2, demote)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import People
+from tests.conftest import People, found
 from timetracker.extensions import db
 from timetracker.models import OutboxMessage
 
@@ -19,7 +18,7 @@ def ask_for_reset(app: Flask, host: str) -> Any:
     page = client.get("/password/forgot", headers={"Host": host})
     if page.status_code != 200:
         return page
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    token = found(r'name="csrf_token"[^>]*value="([^"]+)"', page.text, 1)
     form = {"csrf_token": token, "identity": "user"}
     return client.post("/password/forgot", data=form, headers={"Host": host})
 
@@ -29,7 +28,7 @@ def links_mailed(app: Flask) -> list[str]:
         bodies = db.session.scalars(
             select(OutboxMessage.body_text).where(OutboxMessage.purpose == "password reset")
         )
-        return [re.search(r"https?://\S+", body).group(0) for body in bodies]  # type: ignore[union-attr]
+        return [found(r"https?://\S+", body) for body in bodies]
 
 
 def test_a_forged_host_gets_no_link_without_a_base_url(app: Flask, people: People) -> None:

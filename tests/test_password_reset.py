@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import smtplib
 import time
 from collections.abc import Iterator
@@ -10,41 +9,41 @@ from contextlib import contextmanager
 from typing import Any
 
 import itsdangerous.timed
-import pyotp
 import pytest
 import werkzeug.security
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, audit_trail, read_code, stop_sender
+from tests.conftest import (
+    ENROLLED_RECOVERY_CODES,
+    PASSWORD,
+    RESET_LINK,
+    BrowserClient,
+    People,
+    SmtpSink,
+    assert_labels,
+    at_once,
+    audit_trail,
+    code_at,
+    enroll_app,
+    mail_queued,
+    new_client,
+    read_code,
+    reset_link,
+    stop_sender,
+    wrong_code,
+)
 from timetracker.extensions import db
-from timetracker.models import OutboxMessage
 from timetracker.security import passwords
 
 ANSWER = "If that login exists, an email is on its way."
 INVALID = "This password reset link is invalid, has expired or was used already."
 NEW_PASSWORD = "a brand new password"
-LINK = re.compile(r"http://localhost(/password/reset/[\w.-]+)")
 
 
 def ask_for_link(client: BrowserClient, identity: str) -> Any:
     return client.submit("/password/forgot", {"identity": identity})
-
-
-def reset_link(smtp: SmtpSink, address: str, nth: int = 1, timeout: float = 10) -> str:
-    """Wait for the ``nth`` reset email to ``address`` and return the link's path."""
-    deadline = time.monotonic() + timeout
-    while True:
-        links = [
-            LINK.search(message.get_body(("plain",)).get_content()).group(1)  # type: ignore[union-attr]
-            for message in smtp.to(address)
-            if message["Subject"] == "Reset your Time Tracker password"
-        ]
-        if len(links) >= nth:
-            return links[nth - 1]
-        assert time.monotonic() < deadline, "no reset email"
-        time.sleep(0.02)
 
 
 @contextmanager
@@ -67,8 +66,7 @@ def set_password(client: BrowserClient, link: str, password: str = NEW_PASSWORD)
 
 
 def can_log_in(app: Flask, login: str, password: str) -> bool:
-    client: BrowserClient = app.test_client()  # type: ignore[assignment]
-    return client.login(login, password).status_code == 302
+    return new_client(app).login(login, password).status_code == 302
 
 
 # --- asking for a link ---------------------------------------------------------------------------
@@ -76,8 +74,7 @@ def can_log_in(app: Flask, login: str, password: str) -> bool:
 
 def test_login_page_links_to_the_forgot_page(client: BrowserClient) -> None:
     assert '<a href="/password/forgot">Forgot password?</a>' in client.get("/login").text
-    page = client.get("/password/forgot").text
-    assert '<label for="identity">Email, or Login</label>' in page
+    assert_labels(client.get("/password/forgot").text, {"identity": "Email, or Login"})
 
 
 # The last two hold a NUL byte, which PostgreSQL refuses in a query: it must not reach one.
@@ -107,7 +104,7 @@ def test_known_and_unknown_logins_cost_the_same_kind_of_work(
     Both are a few quick queries; the email goes out later from the outbox.
     """
     app = make_app(RESET_LIMIT_PER_ACCOUNT="100 per minute", RESET_LIMIT_PER_ADDRESS="100 per minute")
-    client: BrowserClient = app.test_client()  # type: ignore[assignment]
+    client = new_client(app)
     token = client.csrf_token()
     stop_sender(app)  # from here on, an SMTP conversation could only come from the request itself
 
@@ -133,13 +130,13 @@ def test_known_and_unknown_logins_cost_the_same_kind_of_work(
 def test_the_email_holds_a_link(client: BrowserClient, people: People, smtp: SmtpSink, app: Flask) -> None:
     ask_for_link(client, "user")
     body = smtp.wait_for(1)[0].get_body(("plain",)).get_content()
-    assert "within 60 minutes" in body and LINK.search(body)
+    assert "within 60 minutes" in body and RESET_LINK.search(body)
     assert audit_trail(app)[-1] == ("password reset requested", None, "user")
 
 
 def test_links_use_the_base_url_when_set(make_app: Any, people: People, smtp: SmtpSink) -> None:
     app = make_app(BASE_URL="https://tt.example.com/")
-    ask_for_link(app.test_client(), "user")  # type: ignore[arg-type]
+    ask_for_link(new_client(app), "user")
     body = smtp.wait_for(1)[0].get_body(("plain",)).get_content()
     assert "https://tt.example.com/password/reset/" in body and "localhost" not in body
 
@@ -152,8 +149,7 @@ def test_no_email_for_unknown_or_inactive_or_address_less_users(
         db.session.commit()
     for identity in ["nobody", "noemail", "manager"]:
         ask_for_link(client, identity)
-    with app.app_context():
-        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0  # nothing queued, so nothing sent
+    assert mail_queued(app) == []  # nothing queued, so nothing sent
 
 
 # --- the link ---------------------------------------------------------------------------------------
@@ -164,9 +160,7 @@ def test_reset_without_a_second_factor(
 ) -> None:
     ask_for_link(client, "user")
     link = reset_link(smtp, "jane@example.com")
-    page = client.get(link).text
-    assert '<label for="new_password">New password</label>' in page
-    assert '<label for="confirm">Confirm password</label>' in page
+    assert_labels(client.get(link).text, {"new_password": "New password", "confirm": "Confirm password"})
     response = set_password(client, link)
     assert response.location == "/login"
     assert "Your password was changed. Log in with your new password." in client.get("/login").text
@@ -183,6 +177,24 @@ def test_the_link_works_once(client: BrowserClient, people: People, smtp: SmtpSi
     response = client.get(link)
     assert response.status_code == 400 and INVALID in response.text
     assert set_password(client, link, "yet another password").status_code == 400
+
+
+def test_the_same_link_sent_twice_at_once_sets_one_password(
+    app: Flask, client: BrowserClient, people: People, smtp: SmtpSink
+) -> None:
+    ask_for_link(client, "user")
+    link = reset_link(smtp, "jane@example.com")
+    browsers = [new_client(app), new_client(app)]
+    for browser in browsers:
+        assert "New password" in browser.get(link).text
+    passwords_sent = ["first new password", "second new password"]
+    answers = at_once(2, lambda index: set_password(browsers[index], link, passwords_sent[index]).status_code)
+    assert sorted(answers) == [302, 400]
+    winner = passwords_sent[answers.index(302)]
+    assert [can_log_in(app, "user", password) for password in passwords_sent] == [
+        password == winner for password in passwords_sent
+    ]
+    assert audit_trail(app).count(("password reset completed", None, "user")) == 1
 
 
 def test_a_password_change_voids_older_links(
@@ -231,7 +243,7 @@ def test_a_2fa_code_is_no_reset_token_and_the_reverse(
     client.login("user")
     code = read_code(smtp, "jane@example.com")
     assert client.get(f"/password/reset/{code}").status_code == 400
-    other: BrowserClient = app.test_client()  # type: ignore[assignment]
+    other = new_client(app)
     ask_for_link(other, "user")
     token = reset_link(smtp, "jane@example.com").rsplit("/", 1)[1]
     refused = client.submit("/2fa", {"code": token, "password": PASSWORD})
@@ -240,23 +252,6 @@ def test_a_2fa_code_is_no_reset_token_and_the_reverse(
 
 
 # --- the second factor comes first ----------------------------------------------------------------------
-
-
-def enroll_app(app: Flask, login: str = "user") -> str:
-    """Give ``login`` a confirmed authenticator directly; return its secret."""
-    from timetracker import clock
-    from timetracker.models import Authenticator, User
-    from timetracker.security import encryption, recovery_codes, totp
-
-    secret = totp.new_secret()
-    with app.app_context():
-        user = db.session.scalar(db.select(User).where(User.login == login))
-        user.authenticator = Authenticator(
-            secret_encrypted=encryption.encrypt(secret), confirmed_at=clock.now()
-        )
-        recovery_codes.replace(user, ["aaaa-bbbb-cccc", "dddd-eeee-ffff"])
-        db.session.commit()
-    return secret
 
 
 def test_a_user_with_an_app_gives_its_code_first(
@@ -270,14 +265,14 @@ def test_a_user_with_an_app_gives_its_code_first(
     assert 'href="' + link + '/recovery">Need help?</a>' in page
     blocked = set_password(client, link)  # the new password is refused until the code is given
     assert "New password" not in blocked.text and can_log_in(app, "user", PASSWORD)
-    wrong = f"{(int(pyotp.TOTP(secret).now()) + 1) % 10**6:06d}"
+    wrong = wrong_code(code_at(secret))
     assert "Invalid authentication code." in client.submit(f"{link}/verify", {"code": wrong}).text
-    assert client.submit(f"{link}/verify", {"code": pyotp.TOTP(secret).now()}).location == link
+    assert client.submit(f"{link}/verify", {"code": code_at(secret)}).location == link
     assert "New password" in client.get(link).text
     assert set_password(client, link).location == "/login"
     assert client.get("/").status_code == 302
     # Logging in still needs the app.
-    assert app.test_client().login("user", NEW_PASSWORD).location == "/2fa"  # type: ignore[attr-defined]
+    assert new_client(app).login("user", NEW_PASSWORD).location == "/2fa"
 
 
 def test_a_user_with_an_app_may_give_a_recovery_code(
@@ -289,7 +284,7 @@ def test_a_user_with_an_app_may_give_a_recovery_code(
     client.get(link)
     assert '<label for="code">Recovery code</label>' in client.get(f"{link}/recovery").text
     assert "Invalid recovery code." in client.submit(f"{link}/recovery", {"code": "zzzz-zzzz-zzzz"}).text
-    assert client.submit(f"{link}/recovery", {"code": "aaaa-bbbb-cccc"}).location == link
+    assert client.submit(f"{link}/recovery", {"code": ENROLLED_RECOVERY_CODES[0]}).location == link
     assert set_password(client, link).location == "/login"
 
 
@@ -303,13 +298,10 @@ def test_a_group_2fa_user_gets_an_emailed_code_first(
     assert '<label for="code">2FA code</label>' in page and "New password" not in page
     code = read_code(smtp, "jane@example.com")
     assert "to reset your password" in smtp.to("jane@example.com")[-1].get_body(("plain",)).get_content()
-    assert (
-        "Invalid 2FA code."
-        in client.submit(f"{link}/verify", {"code": f"{(int(code) + 1) % 10**6:06d}"}).text
-    )
+    assert "Invalid 2FA code." in client.submit(f"{link}/verify", {"code": wrong_code(code)}).text
     assert client.submit(f"{link}/verify", {"code": code}).location == link
     assert set_password(client, link).location == "/login"
-    assert app.test_client().login("user", NEW_PASSWORD).location == "/2fa"  # type: ignore[attr-defined]
+    assert new_client(app).login("user", NEW_PASSWORD).location == "/2fa"
 
 
 def test_a_factor_given_for_one_link_does_not_open_another(
@@ -319,10 +311,10 @@ def test_a_factor_given_for_one_link_does_not_open_another(
     ask_for_link(client, "user")
     first = reset_link(smtp, "jane@example.com")
     client.get(first)
-    client.submit(f"{first}/verify", {"code": pyotp.TOTP(secret).now()})
+    client.submit(f"{first}/verify", {"code": code_at(secret)})
     later = int(time.time()) + 5  # a link made later differs (links of the same second are the same)
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: later)
-    other: BrowserClient = app.test_client()  # type: ignore[assignment]
+    other = new_client(app)
     ask_for_link(other, "user")
     second = reset_link(smtp, "jane@example.com", nth=2)
     assert second != first
@@ -332,7 +324,7 @@ def test_a_factor_given_for_one_link_does_not_open_another(
 def test_a_reset_ends_the_users_sessions(
     app: Flask, client: BrowserClient, people: People, smtp: SmtpSink
 ) -> None:
-    logged_in: BrowserClient = app.test_client()  # type: ignore[assignment]
+    logged_in = new_client(app)
     logged_in.login("user")
     ask_for_link(client, "user")
     set_password(client, reset_link(smtp, "jane@example.com"))
@@ -358,10 +350,10 @@ def test_requests_are_throttled_per_login_the_same_for_unknown_ones(
     app: Flask, people: People, identity: str
 ) -> None:
     for number in range(3):
-        client: BrowserClient = app.test_client()  # type: ignore[assignment]
+        client = new_client(app)
         client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
         assert ask_for_link(client, identity).status_code == 302
-    last: BrowserClient = app.test_client()  # type: ignore[assignment]
+    last = new_client(app)
     last.environ_base["REMOTE_ADDR"] = "198.51.100.99"
     assert ask_for_link(last, identity).status_code == 429
 
@@ -380,12 +372,12 @@ def test_reset_and_2fa_mails_do_not_block_each_other(
     read_code(smtp, "jane@example.com")
     client.submit("/2fa/resend")
     assert client.submit("/2fa/resend").status_code == 429  # 2FA resends used up for now
-    other: BrowserClient = app.test_client()  # type: ignore[assignment]
+    other = new_client(app)
     for _ in range(3):
         ask_for_link(other, "user")
     reset_link(smtp, "jane@example.com", nth=3)  # reset mails still go out
     assert ask_for_link(other, "user").status_code == 429  # reset requests used up for now
-    third: BrowserClient = app.test_client()  # type: ignore[assignment]
+    third = new_client(app)
     third.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     assert third.login("user").location == "/2fa"
     read_code(smtp, "jane@example.com", nth=3)  # and 2FA codes still go out

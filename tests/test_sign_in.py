@@ -3,48 +3,47 @@ and sessions and tokens that no longer meet the rule when it asks for more."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
-import pyotp
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, audit_trail, read_code
+from tests.conftest import (
+    PASSWORD,
+    BrowserClient,
+    People,
+    SmtpSink,
+    at_once,
+    audit_trail,
+    code_at,
+    enroll_app,
+    new_client,
+    read_code,
+    session_copy,
+    start_enrollment,
+    wrong_code,
+)
 from timetracker.extensions import db
 from timetracker.models import ApiToken, AuditEvent, PendingLogin
 
 API = "/api/v1"
 
 
-def at_once(count: int, request: Callable[[int], Any]) -> list[Any]:
-    """Run ``request(i)`` for i in range(count) in threads released together; return the results."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = request(index)
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+def api_login(app: Flask, who: str) -> Any:
+    """Log ``who`` in through the API from a client of its own, with the right password."""
+    return new_client(app).post(f"{API}/auth/login", json={"login": who, "password": PASSWORD})
 
 
 def api_pending(app: Flask, who: str) -> str:
     """Start an API login of ``who`` (group 2FA on) and return the pending token."""
-    response = app.test_client().post(f"{API}/auth/login", json={"login": who, "password": PASSWORD})
+    response = api_login(app, who)
     assert response.status_code == 200 and response.json["second_factor"] == "email", response.json
     return response.json["pending"]
 
 
 def api_code(app: Flask, pending: str, code: str) -> Any:
-    return app.test_client().post(
+    return new_client(app).post(
         f"{API}/auth/2fa", json={"pending": pending, "code": code, "password": PASSWORD}
     )
 
@@ -55,7 +54,7 @@ def count_events(app: Flask, event: str) -> int:
 
 
 def me(app: Flask, token: str) -> int:
-    return app.test_client().get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}).status_code
+    return new_client(app).get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}).status_code
 
 
 # --- tries and single use under concurrency ---------------------------------------------------------
@@ -65,7 +64,7 @@ def test_wrong_codes_two_at_a_time_judge_exactly_five(app: Flask, people: People
     people.require_group_2fa()
     pending = api_pending(app, "user")
     real = read_code(smtp, "jane@example.com")
-    wrong = f"{(int(real) + 1) % 10**6:06d}"
+    wrong = wrong_code(real)
     answers = []
     for _ in range(6):
         answers += at_once(2, lambda _: api_code(app, pending, wrong))
@@ -102,15 +101,8 @@ def test_a_double_submitted_code_logs_the_browser_in_once(
         "password": PASSWORD,
         "code": read_code(smtp, "jane@example.com"),
     }
-    cookie = client.get_cookie("session")
-    assert cookie is not None
-
-    def post(_: int) -> Any:
-        twin = app.test_client()
-        twin.set_cookie("session", cookie.value)
-        return twin.post("/2fa", data=form)
-
-    answers = at_once(2, post)
+    twins = [session_copy(app, client) for _ in range(2)]
+    answers = at_once(2, lambda index: twins[index].post("/2fa", data=form))
     locations = sorted(answer.location for answer in answers)
     assert locations in (["/", "/"], ["/", "/login"])  # the loser ran after the winner, or beside it
     assert [event for event, _, _ in audit_trail(app)].count("login") == 1
@@ -129,16 +121,12 @@ def switch_group_2fa_on(client: BrowserClient) -> Any:
 def test_switching_group_2fa_on_ends_password_only_sessions_and_tokens(
     app: Flask, client: BrowserClient, people: People
 ) -> None:
-    token = (
-        app.test_client()
-        .post(f"{API}/auth/login", json={"login": "user", "password": PASSWORD})
-        .json["token"]
-    )
-    browser = app.test_client()
+    token = api_login(app, "user").json["token"]
+    browser = new_client(app)
     browser.login("user")
-    manager_elsewhere = app.test_client()
+    manager_elsewhere = new_client(app)
     manager_elsewhere.login("manager")
-    top = app.test_client()
+    top = new_client(app)
     top.login("top")
     assert me(app, token) == 200 and browser.get("/").status_code == 200
 
@@ -156,7 +144,7 @@ def test_sessions_that_gave_the_emailed_code_survive_the_switch_off_and_on(
     app: Flask, client: BrowserClient, people: People, smtp: SmtpSink
 ) -> None:
     people.require_group_2fa()
-    browser = app.test_client()
+    browser = new_client(app)
     browser.login("user")
     browser.submit("/2fa", {"password": PASSWORD, "code": read_code(smtp, "jane@example.com")})
     client.login("top")
@@ -168,18 +156,12 @@ def test_sessions_that_gave_the_emailed_code_survive_the_switch_off_and_on(
 def test_adding_an_app_keeps_only_the_session_that_added_it(
     app: Flask, client: BrowserClient, people: People
 ) -> None:
-    token = (
-        app.test_client()
-        .post(f"{API}/auth/login", json={"login": "user", "password": PASSWORD})
-        .json["token"]
-    )
-    other_browser = app.test_client()
+    token = api_login(app, "user").json["token"]
+    other_browser = new_client(app)
     other_browser.login("user")
     client.login("user")
-    client.submit("/profile/security/confirm-password", {"password": PASSWORD})
-    page = client.get("/profile/security/enable").text
-    secret = page.split('<code id="secret">')[1].split("</code>")[0].replace(" ", "")
-    confirmed = client.submit("/profile/security/enable", {"code": pyotp.TOTP(secret).now()})
+    secret, _, _ = start_enrollment(client)
+    confirmed = client.submit("/profile/security/enable", {"code": code_at(secret)})
     assert confirmed.location == "/profile/security"
 
     assert client.get("/profile/security").status_code == 200
@@ -191,17 +173,9 @@ def test_a_pending_emailed_code_stops_counting_once_the_user_adds_an_app(
     app: Flask, client: BrowserClient, people: People, smtp: SmtpSink
 ) -> None:
     people.require_group_2fa()
-    waiting = app.test_client()
+    waiting = new_client(app)
     waiting.login("user")
     code = read_code(smtp, "jane@example.com")
-    with app.app_context():
-        from timetracker import clock
-        from timetracker.models import Authenticator
-        from timetracker.security import encryption
-
-        people.user("user").authenticator = Authenticator(
-            secret_encrypted=encryption.encrypt(pyotp.random_base32()), confirmed_at=clock.now()
-        )
-        db.session.commit()
+    enroll_app(app, "user")
     assert waiting.submit("/2fa", {"password": PASSWORD, "code": code}).location == "/login"
     assert waiting.get("/").location.startswith("/login")

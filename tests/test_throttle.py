@@ -10,13 +10,24 @@ from typing import Any
 
 import limits.storage.memory
 import limits.strategies
-import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, BrowserClient, People, SmtpSink, audit_trail, read_code
-from tests.test_password_reset import enroll_app, reset_link
+from tests.conftest import (
+    ENROLLED_RECOVERY_CODES,
+    PASSWORD,
+    BrowserClient,
+    People,
+    SmtpSink,
+    audit_trail,
+    code_at,
+    enroll_app,
+    new_client,
+    read_code,
+    reset_link,
+    wrong_code,
+)
 from timetracker.extensions import db
 from timetracker.models import OutboxMessage
 
@@ -44,7 +55,7 @@ def limiter_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def client_at(app: Flask, address: str) -> BrowserClient:
     """Return a client whose requests come from ``address``."""
-    client: BrowserClient = app.test_client()  # type: ignore[assignment]
+    client = new_client(app)
     client.environ_base["REMOTE_ADDR"] = address
     return client
 
@@ -119,7 +130,7 @@ def test_wrong_codes_are_throttled_per_account(make_app: Any, people: People, sm
     client = client_at(app, "198.51.100.7")
     client.login("user")
     code = read_code(smtp, "jane@example.com")
-    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    wrong = wrong_code(code)
     for _ in range(3):
         assert "Invalid 2FA code." in client.submit("/2fa", {"code": wrong, "password": PASSWORD}).text
     assert_throttled(client.submit("/2fa", {"code": code, "password": PASSWORD}))
@@ -129,7 +140,7 @@ def test_wrong_codes_count_once_per_user_in_the_browser_and_the_api(make_app: An
     """One count per user for every way to the second step, and the try that ends a login counts."""
     app = make_app(**{"2FA_LIMIT_PER_ACCOUNT": "6 per 15 minutes"})
     secret = enroll_app(app)
-    wrong = f"{(int(pyotp.TOTP(secret).now()) + 1) % 10**6:06d}"
+    wrong = wrong_code(code_at(secret))
     browser = client_at(app, "198.51.100.7")
     browser.login("user")
     for _ in range(4):
@@ -138,7 +149,7 @@ def test_wrong_codes_count_once_per_user_in_the_browser_and_the_api(make_app: An
     api: Any = client_at(app, "198.51.100.8")
     pending = api.post("/api/v1/auth/login", json={"login": "user", "password": PASSWORD}).json["pending"]
     assert api.post("/api/v1/auth/2fa", json={"pending": pending, "code": wrong}).status_code == 401
-    throttled = api.post("/api/v1/auth/2fa", json={"pending": pending, "code": pyotp.TOTP(secret).now()})
+    throttled = api.post("/api/v1/auth/2fa", json={"pending": pending, "code": code_at(secret)})
     assert throttled.status_code == 429 and throttled.json["error"] == "rate_limited"
 
 
@@ -157,7 +168,7 @@ def test_reset_codes_count_against_the_user_of_the_link(
     """A client without the link's pending step cannot guess under someone else's count."""
     app = make_app(**{"2FA_LIMIT_PER_ACCOUNT": "3 per 15 minutes"})
     secret = enroll_app(app)
-    wrong = f"{(int(pyotp.TOTP(secret).now()) + 1) % 10**6:06d}"
+    wrong = wrong_code(code_at(secret))
     client_at(app, "198.51.100.7").submit("/password/forgot", {"identity": "user"})
     link = reset_link(smtp, "jane@example.com")
     guesser = client_at(app, "203.0.113.5")
@@ -169,7 +180,7 @@ def test_reset_codes_count_against_the_user_of_the_link(
         assert "Invalid authentication code." in fresh.submit(f"{link}/verify", {"code": wrong}).text
     owner = client_at(app, "198.51.100.7")
     owner.get(link)
-    assert_throttled(owner.submit(f"{link}/verify", {"code": pyotp.TOTP(secret).now()}))
+    assert_throttled(owner.submit(f"{link}/verify", {"code": code_at(secret)}))
 
 
 def test_a_reset_link_emails_a_limited_number_of_codes(make_app: Any, people: People, smtp: SmtpSink) -> None:
@@ -180,6 +191,8 @@ def test_a_reset_link_emails_a_limited_number_of_codes(make_app: Any, people: Pe
     for _ in range(3):
         assert "2FA code" in client_at(app, "203.0.113.5").get(link).text  # each a new browser: a new code
     assert_throttled(client_at(app, "203.0.113.5").get(link))
+    for _ in range(3):  # HEAD is a GET without the body: it counts with GET, and mails nothing more
+        assert client_at(app, "203.0.113.5").head(link).status_code == 429
     read_code(smtp, "jane@example.com", nth=3)
     with app.app_context():
         codes = db.session.scalar(
@@ -277,7 +290,7 @@ def test_every_password_confirmation_is_throttled(make_app: Any, people: People,
     client = client_at(app, "198.51.100.7")
     client.login(login)
     if form in ("disable", "recovery codes"):
-        assert client.submit("/2fa/recovery", {"code": "aaaa-bbbb-cccc"}).location == "/"
+        assert client.submit("/2fa/recovery", {"code": ENROLLED_RECOVERY_CODES[0]}).location == "/"
     refused = _confirm(client, people, form, "guess")
     assert refused.status_code == 200 and 'class="error"' in refused.text
     assert audit_trail(app)[-1] == ("password confirmation failed", login, None)

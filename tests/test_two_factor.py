@@ -16,8 +16,13 @@ from tests.conftest import (
     BrowserClient,
     People,
     SmtpSink,
+    assert_labels,
     audit_trail,
+    found,
+    mail_queued,
+    new_client,
     read_code,
+    wrong_code,
 )
 from timetracker import clock
 from timetracker.extensions import db
@@ -54,8 +59,7 @@ def test_wrong_password_sends_nothing(
     assert response.status_code == 200 and "Incorrect login or password." in response.text
     assert client.get("/2fa").location == "/login"
     assert pending_rows(app) == 0
-    with app.app_context():
-        assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 0
+    assert mail_queued(app) == []
     assert smtp.messages == []
 
 
@@ -73,8 +77,7 @@ def test_user_without_email_is_told_so_and_nothing_is_sent(
     )
     assert not logged_in(client)
     assert client.get("/2fa").location == "/login"
-    with app.app_context():
-        assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 0
+    assert mail_queued(app) == []
     assert audit_trail(app)[-1] == ("login refused: no email for the 2FA code", None, "noemail")
 
 
@@ -104,7 +107,7 @@ def test_right_password_sends_a_code_and_leads_to_2fa(
 def test_code_length_follows_the_setting(make_app: Any, people: People, smtp: SmtpSink) -> None:
     app = make_app(**{"2FA_CODE_DIGITS": 8})
     people.require_group_2fa()
-    client = app.test_client()
+    client = new_client(app)
     client.login("user")
     assert re.fullmatch(r"\d{8}", read_code(smtp, "jane@example.com"))
 
@@ -138,19 +141,21 @@ def test_2fa_page_shows_what_the_issue_asks(client: BrowserClient, group_2fa: Pe
     assert "<title>Two Factor Authentication · Time Tracker</title>" in page
     assert "<h1>Two Factor Authentication</h1>" in page
     assert "Check your email for 2FA code and enter it here." in page
-    assert '<label for="login">Login</label>' in page and '<label for="password">Password</label>' in page
-    assert '<label for="code">2FA code</label>' in page
-    login_input = re.search(r'<input[^>]*id="login"[^>]*>', page).group(0)  # type: ignore[union-attr]
+    assert_labels(page, {"login": "Login", "password": "Password", "code": "2FA code"})
+    login_input = found(r'<input[^>]*id="login"[^>]*>', page)
     assert "readonly" in login_input and 'value="user"' in login_input
     assert 'value="Log in"' in page and ">Resend code</button>" in page
     assert '<a href="/login">Back to login</a>' in page
     assert "j•••@example.com" in page
 
 
-def test_login_shown_comes_from_the_server_not_the_form(client: BrowserClient, group_2fa: People) -> None:
+def test_login_shown_comes_from_the_server_not_the_form(
+    client: BrowserClient, group_2fa: People, smtp: SmtpSink
+) -> None:
     client.login("user")
-    page = client.submit("/2fa", {"login": "top", "code": "000000", "password": PASSWORD}).text
-    assert 'value="user"' in re.search(r'<input[^>]*id="login"[^>]*>', page).group(0)  # type: ignore[union-attr]
+    wrong = wrong_code(read_code(smtp, "jane@example.com"))
+    page = client.submit("/2fa", {"login": "top", "code": wrong, "password": PASSWORD}).text
+    assert 'value="user"' in found(r'<input[^>]*id="login"[^>]*>', page)
 
 
 def test_correct_code_and_password_log_in_on_a_fresh_session(
@@ -188,7 +193,7 @@ def test_code_input_is_trimmed_and_spaces_and_dashes_ignored(
 def test_wrong_code_is_refused(client: BrowserClient, group_2fa: People, smtp: SmtpSink) -> None:
     client.login("user")
     code = read_code(smtp, "jane@example.com")
-    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    wrong = wrong_code(code)
     response = client.submit("/2fa", code_form(wrong))
     assert response.status_code == 200 and "Invalid 2FA code." in response.text
     assert not logged_in(client)
@@ -293,7 +298,7 @@ def test_resend_voids_the_old_code(client: BrowserClient, group_2fa: People, smt
 
 
 def test_code_of_another_user_does_not_work(app: Flask, group_2fa: People, smtp: SmtpSink) -> None:
-    alice, bob = app.test_client(), app.test_client()
+    alice, bob = new_client(app), new_client(app)
     alice.login("user")
     bob.login("manager")
     alices_code = read_code(smtp, "jane@example.com")
@@ -304,7 +309,7 @@ def test_code_of_another_user_does_not_work(app: Flask, group_2fa: People, smtp:
 
 
 def test_code_carried_to_another_browser_does_not_work(app: Flask, group_2fa: People, smtp: SmtpSink) -> None:
-    first, second = app.test_client(), app.test_client()
+    first, second = new_client(app), new_client(app)
     first.login("user")
     code = read_code(smtp, "jane@example.com")
     assert second.submit("/2fa", code_form(code)).location == "/login"
@@ -320,15 +325,14 @@ def test_sixth_try_needs_a_new_login(
 ) -> None:
     client.login("user")
     code = read_code(smtp, "jane@example.com")
-    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    wrong = wrong_code(code)
     for _ in range(4):
         assert "Invalid 2FA code." in client.submit("/2fa", code_form(wrong)).text
     response = client.submit("/2fa", code_form(wrong))
     assert response.location == "/login"
     assert "Too many wrong codes" in client.get("/login").text
-    assert (
-        client.submit("/2fa", code_form(code)).location == "/login"
-    )  # the 6th try: even the right code is void
+    sixth_try = client.submit("/2fa", code_form(code))
+    assert sixth_try.location == "/login"  # even the right code is void now
     assert pending_rows(app) == 0
     assert ("2FA code voided", None, "user") in audit_trail(app)
 
@@ -403,7 +407,7 @@ def test_override_works_without_email_and_without_mail(make_app: Any, people: Pe
     with app.app_context():
         people.user("top").email = None
         db.session.commit()
-    client = app.test_client()
+    client = new_client(app)
     assert client.login("top").location == "/"
     assert logged_in(client)
 
@@ -430,11 +434,14 @@ def test_granting_override_lets_a_manager_skip_the_code(
 
 
 def test_with_group_2fa_off_nobody_needs_a_code(
-    client: BrowserClient, people: People, smtp: SmtpSink
+    app: Flask, client: BrowserClient, people: People, smtp: SmtpSink
 ) -> None:
     assert client.login("user").location == "/"
-    assert client.login("noemail").location == "/"  # already logged in: goes home
-    assert smtp.messages == []
+    assert logged_in(client)
+    without_email = new_client(app)  # a browser of its own: a logged-in one is sent home whatever happens
+    assert without_email.login("noemail").location == "/"
+    assert "<h1>Hello, Nick Noemail</h1>" in without_email.get("/").text
+    assert mail_queued(app) == [] and smtp.messages == []
 
 
 def test_clock_is_timezone_aware(frozen_clock: Any) -> None:

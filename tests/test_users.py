@@ -7,26 +7,18 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import PASSWORD, BrowserClient, People, audit_trail
+from tests.conftest import (
+    PASSWORD,
+    BrowserClient,
+    People,
+    assert_labels,
+    audit_trail,
+    edit_form,
+    new_client,
+    user_form,
+)
 from timetracker.extensions import db
 from timetracker.models import User
-
-
-def user_form(people: People, **changes: Any) -> dict[str, Any]:
-    """Return a valid user form for a new User, with ``changes``."""
-    with people.app.app_context():
-        role_id = people.role_id("User")
-    form = {
-        "name": "Nora New",
-        "login": "nora",
-        "password": "a good password",
-        "confirm": "a good password",
-        "email": "nora@example.com",
-        "role_id": role_id,
-        "active": "y",
-    }
-    form.update(changes)
-    return {key: value for key, value in form.items() if value is not None}
 
 
 def snapshot(app: Flask, login: str) -> tuple[Any, ...]:
@@ -89,15 +81,17 @@ def test_navigation_shows_only_what_the_role_allows(client: BrowserClient, peopl
 def test_user_form_has_the_labels(client: BrowserClient, people: People) -> None:
     client.login("manager")
     page = client.get("/users/new").text
-    for field, label in [
-        ("name", "Name"),
-        ("login", "Login"),
-        ("password", "Password"),
-        ("confirm", "Confirm password"),
-        ("email", "Email"),
-        ("role_id", "Role"),
-    ]:
-        assert f'<label for="{field}">{label}</label>' in page
+    assert_labels(
+        page,
+        {
+            "name": "Name",
+            "login": "Login",
+            "password": "Password",
+            "confirm": "Confirm password",
+            "email": "Email",
+            "role_id": "Role",
+        },
+    )
     assert '<label class="checkbox" for="active">' in page and "<span>Active</span>" in page
     assert 'value="Save"' in page
     # The manager is offered only the roles below Manager.
@@ -173,17 +167,7 @@ def test_top_manager_assigns_a_missing_email(app: Flask, client: BrowserClient, 
     client.login("top")
     page = client.get(f"/users/{people.ids['noemail']}/edit").text
     assert 'value="Nick Noemail"' in page and 'value="noemail"' in page
-    with app.app_context():
-        role_id = people.role_id("User")
-    form = user_form(
-        people,
-        name="Nick Noemail",
-        login="noemail",
-        password="",
-        confirm="",
-        email="nick@example.com",
-        role_id=role_id,
-    )
+    form = edit_form(people, "noemail", email="nick@example.com")
     response = client.submit(f"/users/{people.ids['noemail']}/edit", form)
     assert response.status_code == 302
     with app.app_context():
@@ -194,9 +178,7 @@ def test_top_manager_assigns_a_missing_email(app: Flask, client: BrowserClient, 
 def test_editing_without_a_password_keeps_it(app: Flask, client: BrowserClient, people: People) -> None:
     before = snapshot(app, "user")
     client.login("manager")
-    form = user_form(
-        people, name="Jane Renamed", login="user", password="", confirm="", email="jane@example.com"
-    )
+    form = edit_form(people, "user", name="Jane Renamed")
     assert client.submit(f"/users/{people.ids['user']}/edit", form).status_code == 302
     after = snapshot(app, "user")
     assert after[0] == "Jane Renamed" and after[5] == before[5]
@@ -206,28 +188,18 @@ def test_manager_changes_a_role_and_it_is_audited(app: Flask, client: BrowserCli
     client.login("manager")
     with app.app_context():
         supervisor = people.role_id("Supervisor")
-    form = user_form(
-        people,
-        name="Jane User",
-        login="user",
-        password="",
-        confirm="",
-        email="jane@example.com",
-        role_id=supervisor,
-    )
+    form = edit_form(people, "user", role_id=supervisor)
     assert client.submit(f"/users/{people.ids['user']}/edit", form).status_code == 302
     assert ("role changed", "manager", "user") in audit_trail(app)
 
 
 def test_deactivating_a_user_ends_their_access(app: Flask, client: BrowserClient, people: People) -> None:
-    victim = app.test_client()
+    victim = new_client(app)
     victim.login("user")
     assert victim.get("/").status_code == 200
     client.login("manager")
-    form = user_form(
-        people, name="Jane User", login="user", password="", confirm="", email="jane@example.com"
-    )
-    del form["active"]
+    form = edit_form(people, "user", active=None)
+    assert "active" not in form
     assert client.submit(f"/users/{people.ids['user']}/edit", form).status_code == 302
     assert victim.get("/").status_code == 302
     assert "Incorrect login or password." in victim.login("user").text
@@ -264,15 +236,7 @@ def test_manager_cannot_promote_someone_above_their_own_rank(
     client.login("manager")
     with app.app_context():
         top_role = people.role_id("Top manager")
-    form = user_form(
-        people,
-        name="Jane User",
-        login="user",
-        password="",
-        confirm="",
-        email="jane@example.com",
-        role_id=top_role,
-    )
+    form = edit_form(people, "user", role_id=top_role)
     assert client.submit(f"/users/{people.ids['user']}/edit", form).status_code == 403
     assert snapshot(app, "user") == before
 
@@ -297,26 +261,14 @@ def test_users_of_another_group_are_not_found(
 # --- the last top manager -----------------------------------------------------------------------
 
 
-def _top_form(people: People, **changes: Any) -> dict[str, Any]:
-    with people.app.app_context():
-        top_role = people.role_id("Top manager")
-    fields = {
-        "name": "Tara Top",
-        "login": "top",
-        "password": "",
-        "confirm": "",
-        "email": "top@example.com",
-        "role_id": top_role,
-    }
-    return user_form(people, **{**fields, **changes})
-
-
 def test_last_top_manager_cannot_demote_themself(app: Flask, client: BrowserClient, people: People) -> None:
     before = snapshot(app, "top")
     client.login("top")
     with app.app_context():
         manager_role = people.role_id("Manager")
-    response = client.submit(f"/users/{people.ids['top']}/edit", _top_form(people, role_id=manager_role))
+    response = client.submit(
+        f"/users/{people.ids['top']}/edit", edit_form(people, "top", role_id=manager_role)
+    )
     assert response.status_code == 200
     assert "You are the last active top manager" in response.text
     assert snapshot(app, "top") == before
@@ -327,7 +279,7 @@ def test_last_top_manager_cannot_deactivate_themself(
 ) -> None:
     before = snapshot(app, "top")
     client.login("top")
-    response = client.submit(f"/users/{people.ids['top']}/edit", _top_form(people, active=None))
+    response = client.submit(f"/users/{people.ids['top']}/edit", edit_form(people, "top", active=None))
     assert "You are the last active top manager" in response.text
     assert snapshot(app, "top") == before
 
@@ -336,17 +288,9 @@ def test_top_manager_hands_over_then_steps_down(app: Flask, client: BrowserClien
     client.login("top")
     with app.app_context():
         top_role, manager_role = people.role_id("Top manager"), people.role_id("Manager")
-    promote = user_form(
-        people,
-        name="Mia Manager",
-        login="manager",
-        password="",
-        confirm="",
-        email="manager@example.com",
-        role_id=top_role,
-    )
+    promote = edit_form(people, "manager", role_id=top_role)
     assert client.submit(f"/users/{people.ids['manager']}/edit", promote).status_code == 302
-    step_down = _top_form(people, role_id=manager_role)
+    step_down = edit_form(people, "top", role_id=manager_role)
     assert client.submit(f"/users/{people.ids['top']}/edit", step_down).status_code == 302
     with app.app_context():
         assert people.user("top").role.name == "Manager"
@@ -357,16 +301,7 @@ def test_top_manager_manages_the_whole_group_password_included(
     app: Flask, client: BrowserClient, people: People
 ) -> None:
     client.login("top")
-    form = user_form(
-        people,
-        name="Mia Manager",
-        login="manager",
-        password="new password 1",
-        confirm="new password 1",
-        email="manager@example.com",
-    )
-    with app.app_context():
-        form["role_id"] = people.role_id("Manager")
+    form = edit_form(people, "manager", password="new password 1", confirm="new password 1")
     assert client.submit(f"/users/{people.ids['manager']}/edit", form).status_code == 302
     client.submit("/logout")
     assert "Incorrect login or password." in client.login("manager", PASSWORD).text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from timetracker import audit, clock, messages
+from timetracker import audit, clock, database, messages
 from timetracker.audit import Event
 from timetracker.errors import PermissionDenied
 from timetracker.extensions import db
@@ -27,9 +27,15 @@ NEW_CODES_SHOWN_FOR = timedelta(minutes=15)
 def enrollment(user: User) -> Authenticator:
     """Return the user's enrollment in progress, starting one (new secret and codes) if needed.
 
+    The user's row is locked first, so two pages opened at once show the same enrollment.
+
     :raise PermissionDenied: the user already has a confirmed authenticator.
     """
     current = user.authenticator
+    if current is None or not _still_shown(current):
+        database.lock(user)  # then look again: another request may have started one meanwhile
+        db.session.refresh(user, ["authenticator"])
+        current = user.authenticator
     if current is not None and current.confirmed:
         raise PermissionDenied()
     if current is not None and _still_shown(current):

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 
-from timetracker import audit, messages, validation
+from timetracker import audit, database, messages, validation
 from timetracker.audit import Event
 from timetracker.extensions import db
 from timetracker.mail import outbox
@@ -109,10 +109,7 @@ def complete(user: User, token: str, password: str) -> bool:
 
     :return: False when the link was used meanwhile; nothing is changed then.
     """
-    db.session.execute(
-        update(User).where(User.id == user.id).values(id=User.id).execution_options(synchronize_session=False)
-    )
-    db.session.refresh(user)
+    database.lock(user)
     pending = started_step(user, token)
     if reset_tokens.load(token) is not user or (pending is not None and not pending_logins.end(pending)):
         db.session.rollback()

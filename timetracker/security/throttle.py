@@ -93,7 +93,10 @@ def _limit(
     """Limit the view by the setting's value, in a count shared by every view with this scope.
 
     :param counts: count only requests marked so; None counts every request.
+    :param methods: the methods limited; HEAD runs the GET view, so it is limited with GET.
     """
+    if "GET" in methods:
+        methods = (*methods, "HEAD")
     return limiter.shared_limit(
         lambda: current_app.config[setting],
         scope=scope,

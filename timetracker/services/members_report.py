@@ -6,8 +6,6 @@ The two-factor state comes from the same rule as logins (``security.second_facto
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,10 +17,10 @@ from timetracker.extensions import db
 from timetracker.models import Authenticator, Group, Role, User
 from timetracker.rights import Right
 from timetracker.security.second_factor import Factor, factor_from
+from timetracker.services import csv_export
 
-BATCH = 1000
+ROWS_READ_AT_ONCE = 1000
 HEADER = ("Name", "Login", "Email", "Role", "Status", "Two-factor", "Last login (UTC)")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class TwoFactorState(StrEnum):
@@ -72,7 +70,7 @@ def members(
     )
     if without_email:
         query = query.where(User.email.is_(None))
-    result = db.session.execute(query.execution_options(yield_per=BATCH))
+    result = db.session.execute(query.execution_options(yield_per=ROWS_READ_AT_ONCE))
     try:
         for name, login, email, active, last_login, role, rights, confirmed_at in result:
             state = _state(
@@ -99,22 +97,13 @@ def _state(
 
 
 def csv_lines(rows: Iterator[Member]) -> Iterator[str]:
-    """Yield the CSV text (header first) in chunks, with formula-looking cells neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
-    for count, member in enumerate(rows, start=1):
-        writer.writerow(_cells(member))
-        if count % BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    """Yield the CSV text (header first) in chunks, safe to open in a spreadsheet."""
+    return csv_export.chunks(HEADER, (_cells(member) for member in rows))
 
 
 def _cells(member: Member) -> list[str]:
     last_login = member.last_login_at.strftime("%Y-%m-%d %H:%M:%S") if member.last_login_at else ""
-    values = [
+    return [
         member.name,
         member.login,
         member.email or "none",
@@ -123,9 +112,3 @@ def _cells(member: Member) -> list[str]:
         member.two_factor.value,
         last_login,
     ]
-    return [neutralised(value) for value in values]
-
-
-def neutralised(cell: str) -> str:
-    """Make a cell that a spreadsheet would run as a formula plain text, with a leading quote."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell

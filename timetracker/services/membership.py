@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from timetracker import audit, ids, messages
+from timetracker import audit, database, ids, messages
 from timetracker.audit import Event
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
@@ -264,16 +264,10 @@ def _assignable_role(actor: User | None, group: Group, role_id: int) -> Role:
 def _require_another_top_manager(target: User, *, field: str) -> None:
     """Refuse a change that would leave ``target``'s group without an active top manager.
 
-    The group's row is locked first (a no-op UPDATE: a row lock on PostgreSQL, the write
-    lock on SQLite), so two top managers stepping down at once are judged one after the
-    other, and the second sees that the first is gone.
+    The group's row is locked first, so two top managers stepping down at once are judged
+    one after the other, and the second sees that the first is gone.
     """
-    db.session.execute(
-        update(Group)
-        .where(Group.id == target.group_id)
-        .values(id=Group.id)
-        .execution_options(synchronize_session=False)
-    )
+    database.lock(target.group)
     others = db.session.scalar(
         select(func.count(User.id))
         .join(User.role)

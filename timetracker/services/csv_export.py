@@ -1,0 +1,40 @@
+"""CSV that a spreadsheet opens as plain data, written in chunks so an export is streamed.
+
+A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return as a formula (CSV injection). Every text cell is quoted, and a leading quote ``'`` is put
+before a formula character at the start of the cell *and* after any separator a spreadsheet
+may split on (``,`` ``;`` tab, line breaks, with spaces between), because a spreadsheet set to
+another separator than ours may still cut a cell there. Numbers (``int``, ``float``) are
+written bare so that they stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+Cell = str | int | float
+
+_AFTER_A_SEPARATOR = re.compile(r"(^|[,;\t\r\n][ ]*)(?=[=+\-@\t\r])")
+ROWS_PER_CHUNK = 1000
+
+
+def neutralised(cell: str) -> str:
+    """Return ``cell`` with a ``'`` before each formula character a spreadsheet could run."""
+    return _AFTER_A_SEPARATOR.sub(r"\1'", cell)
+
+
+def chunks(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
+    """Yield the CSV text of ``header`` then ``rows``, about ``ROWS_PER_CHUNK`` rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([neutralised(name) for name in header])
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([neutralised(cell) if isinstance(cell, str) else cell for cell in row])
+        if count % ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
