@@ -19,15 +19,13 @@ from timetracker.rights import (
 
 R = Right
 USER_RIGHTS = {R.TRACK_OWN_TIME, R.VIEW_OWN_REPORTS, R.MANAGE_OWN_SETTINGS}
+SUPERVISOR_RIGHTS = USER_RIGHTS | {R.VIEW_USERS, R.TRACK_TIME, R.VIEW_REPORTS, R.OVERRIDE_DATE_LOCK}
+CO_MANAGER_RIGHTS = SUPERVISOR_RIGHTS | {R.MANAGE_USERS, R.MANAGE_BASIC_SETTINGS, R.MANAGE_PROJECTS}
 EXPECTED_ROLES = {
     "User": (4, USER_RIGHTS),
-    "Supervisor": (12, USER_RIGHTS | {R.VIEW_USERS}),
-    "Co-manager": (68, USER_RIGHTS | {R.VIEW_USERS, R.MANAGE_USERS, R.MANAGE_BASIC_SETTINGS}),
-    "Manager": (
-        324,
-        USER_RIGHTS
-        | {R.VIEW_USERS, R.MANAGE_USERS, R.MANAGE_BASIC_SETTINGS, R.MANAGE_ROLES, R.MANAGE_ADVANCED_SETTINGS},
-    ),
+    "Supervisor": (12, SUPERVISOR_RIGHTS),
+    "Co-manager": (68, CO_MANAGER_RIGHTS),
+    "Manager": (324, CO_MANAGER_RIGHTS | {R.MANAGE_ROLES, R.MANAGE_ADVANCED_SETTINGS}),
     "Top manager": (512, set(Right)),
 }
 
@@ -43,6 +41,10 @@ def test_rights_have_the_anuko_names() -> None:
         "manage_basic_settings",
         "manage_advanced_settings",
         "override_2fa",
+        "track_time",
+        "view_reports",
+        "manage_projects",
+        "override_date_lock",
     }
 
 

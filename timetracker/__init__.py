@@ -45,12 +45,16 @@ def _register_blueprints(app: Flask) -> None:
     from timetracker.home import bp as home
     from timetracker.ids import IdConverter
     from timetracker.profile import bp as profile
+    from timetracker.projects import bp as projects
+    from timetracker.time import bp as time
 
     app.url_map.converters["id"] = IdConverter  # before the routes that use <id:...>
     app.register_blueprint(auth)
     app.register_blueprint(home)
     app.register_blueprint(group)
     app.register_blueprint(profile, url_prefix="/profile")
+    app.register_blueprint(time)
+    app.register_blueprint(projects)
     app.register_blueprint(api, url_prefix=API_PREFIX)
 
 

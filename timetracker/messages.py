@@ -26,10 +26,37 @@ FIELD_REQUIRED = "This field is required."
 TOO_SHORT = "Use at least {minimum} characters."
 TOO_LONG = "Use at most {maximum} characters."
 
+# Time tracking
+DURATION_FORMAT = "Give a duration such as 1:30, 1.5, 1h 30m or 90m."
+DURATION_RANGE = "A duration is more than zero and at most 24 hours."
+NOTE_CHARACTERS = "A note holds no control characters other than line breaks."
+UNKNOWN_TIME_ZONE = "Choose a time zone from the list."
+DURATION_OR_TIMES = "Give either a duration or a start and finish time."
+FINISH_BEFORE_START = "The finish is before the start."
+START_AND_FINISH = "Give both a start and a finish time, or neither."
+DAY_OVER_24_HOURS = "That makes more than 24 hours on {day}."
+PROJECT_REQUIRED = "Choose a project."
+PROJECT_UNAVAILABLE = "Choose an active project."
+TASK_UNAVAILABLE = "Choose an active task of this project."
+DAY_LOCKED = "Time on and before {day} is locked."
+TIMER_ALREADY_RUNNING = "A timer is already running; stop it first."
+NO_TIMER_RUNNING = "No timer is running."
+TIMER_STARTED = "Timer started."
+TIMER_STOPPED = "Timer stopped: {duration}."
+TIMER_CAPPED = "Timer stopped at {duration}: a day holds at most 24 hours."
+ENTRY_SAVED = "Time saved."
+ENTRY_DELETED = "Entry deleted."
+PROJECT_NAME_TAKEN = "Another project already has this name."
+TASK_NAME_TAKEN = "This project already has a task with this name."
+
 # What each right allows, by the right's name (shown on the start page and the role form).
 RIGHT_DESCRIPTIONS = {
     "track_own_time": "Record your own time.",
     "view_own_reports": "See reports of your own time.",
+    "track_time": "Enter and edit the time of users ranked below you.",
+    "view_reports": "See reports of the time of users ranked below you.",
+    "manage_projects": "Add and change projects and their tasks.",
+    "override_date_lock": "Change time on and before the group's lock date.",
     "manage_own_settings": "Change your own name, email and password.",
     "view_users": "See the list of the group's users.",
     "manage_users": "Add, edit and deactivate users ranked below you.",

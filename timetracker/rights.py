@@ -20,6 +20,10 @@ class Right(StrEnum):
 
     TRACK_OWN_TIME = "track_own_time"
     VIEW_OWN_REPORTS = "view_own_reports"
+    TRACK_TIME = "track_time"
+    VIEW_REPORTS = "view_reports"
+    MANAGE_PROJECTS = "manage_projects"
+    OVERRIDE_DATE_LOCK = "override_date_lock"
     MANAGE_OWN_SETTINGS = "manage_own_settings"
     VIEW_USERS = "view_users"
     MANAGE_USERS = "manage_users"
@@ -42,8 +46,8 @@ class RoleTemplate:
 
 
 _USER = frozenset({Right.TRACK_OWN_TIME, Right.VIEW_OWN_REPORTS, Right.MANAGE_OWN_SETTINGS})
-_SUPERVISOR = _USER | {Right.VIEW_USERS}
-_CO_MANAGER = _SUPERVISOR | {Right.MANAGE_USERS, Right.MANAGE_BASIC_SETTINGS}
+_SUPERVISOR = _USER | {Right.VIEW_USERS, Right.TRACK_TIME, Right.VIEW_REPORTS, Right.OVERRIDE_DATE_LOCK}
+_CO_MANAGER = _SUPERVISOR | {Right.MANAGE_USERS, Right.MANAGE_BASIC_SETTINGS, Right.MANAGE_PROJECTS}
 _MANAGER = _CO_MANAGER | {Right.MANAGE_ROLES, Right.MANAGE_ADVANCED_SETTINGS}
 _TOP_MANAGER = _MANAGER | {Right.OVERRIDE_2FA}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zoneinfo
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -17,7 +18,14 @@ EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 
+NOTE_MAX = 2000
+DAY_MINUTES = 24 * 60
+
 _LOGIN = re.compile(r"[\w.@+-]+")
+# "1:30", "1.5" or "1,5" (hours), "1h 30m", "1h", "90m"
+_CLOCK = re.compile(r"(\d{1,2}):([0-5]\d)")
+_DECIMAL = re.compile(r"(\d{1,2})(?:[.,](\d{1,2}))?")
+_UNITS = re.compile(r"(?:(\d{1,2})\s*h)?\s*(?:(\d{1,4})\s*m)?")
 
 
 class Invalid(ValueError):
@@ -89,6 +97,49 @@ def _require_length(value: str, minimum: int, maximum: int) -> None:
         raise Invalid(short.format(minimum=minimum))
     if len(value) > maximum:
         raise Invalid(messages.TOO_LONG.format(maximum=maximum))
+
+
+def duration(value: str) -> int:
+    """Return the minutes of a duration such as ``1:30``, ``1.5``, ``1,5``, ``1h 30m`` or ``90m``.
+
+    Decimal hours are rounded to the nearest minute. Zero, more than 24 hours and anything
+    else raise ``Invalid``.
+    """
+    value = value.strip().lower()
+    minutes = _duration_minutes(value)
+    if minutes is None:
+        raise Invalid(messages.DURATION_FORMAT)
+    if not 0 < minutes <= DAY_MINUTES:
+        raise Invalid(messages.DURATION_RANGE)
+    return minutes
+
+
+def _duration_minutes(value: str) -> int | None:
+    if match := _CLOCK.fullmatch(value):
+        return int(match[1]) * 60 + int(match[2])
+    if match := _DECIMAL.fullmatch(value):
+        fraction = match[2] or "0"
+        return round((int(match[1]) + int(fraction) / 10 ** len(fraction)) * 60)
+    if value and (match := _UNITS.fullmatch(value)) and (match[1] or match[2]):
+        return int(match[1] or 0) * 60 + int(match[2] or 0)
+    return None
+
+
+def note(value: str | None) -> str:
+    """Return a multi-line note stripped, or raise ``Invalid``: no control characters but line breaks."""
+    value = (value or "").replace("\r\n", "\n").strip()
+    _require_length(value, 0, NOTE_MAX)
+    if has_control_characters(value.replace("\n", "")):
+        raise Invalid(messages.NOTE_CHARACTERS)
+    return value
+
+
+def time_zone(value: str) -> str:
+    """Return an IANA time zone name that ``zoneinfo`` knows, or raise ``Invalid``."""
+    value = value.strip()
+    if value not in zoneinfo.available_timezones():
+        raise Invalid(messages.UNKNOWN_TIME_ZONE)
+    return value
 
 
 def has_control_characters(value: str) -> bool:

@@ -6,7 +6,9 @@ from timetracker.models.authenticator import Authenticator, RecoveryCode
 from timetracker.models.group import Group
 from timetracker.models.outbox import MailAttempt, MailStatus, OutboxMessage
 from timetracker.models.pending import PendingLogin
+from timetracker.models.project import Project, Task
 from timetracker.models.role import Role
+from timetracker.models.time_entry import TimeEntry
 from timetracker.models.user import User, users_of
 
 __all__ = [
@@ -18,8 +20,11 @@ __all__ = [
     "MailStatus",
     "OutboxMessage",
     "PendingLogin",
+    "Project",
     "RecoveryCode",
     "Role",
+    "Task",
+    "TimeEntry",
     "User",
     "users_of",
 ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String
+from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timetracker.extensions import db
@@ -23,6 +23,11 @@ class Group(db.Model):
     description: Mapped[str] = mapped_column(String(1000), default="")
     # Group two-factor authentication: an emailed code after the password (see security.second_factor_for).
     two_factor_required: Mapped[bool] = mapped_column(default=False)
+    # Basic settings of time tracking: the week's first day (0 Monday … 6 Sunday), the members'
+    # default time zone, and the lock date (time on and before it is locked).
+    first_day_of_week: Mapped[int] = mapped_column(default=0, server_default="0")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    lock_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list[Role]] = relationship(

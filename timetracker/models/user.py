@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ForeignKey, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +39,7 @@ class User(db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    time_zone: Mapped[str | None] = mapped_column(String(64))  # None: the group's
 
     role: Mapped[Role] = relationship(back_populates="users")
     authenticator: Mapped[Authenticator | None] = relationship(
@@ -56,6 +58,11 @@ class User(db.Model):
     def group_id(self) -> int:
         """Return the id of the user's group."""
         return self.role.group_id
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the time zone the user's days and times follow: their own, else the group's."""
+        return ZoneInfo(self.time_zone or self.group.time_zone)
 
     @property
     def has_authenticator(self) -> bool:

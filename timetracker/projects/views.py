@@ -1,0 +1,1 @@
+"""Views of the projects pages: the list, a new project, editing one and its tasks."""

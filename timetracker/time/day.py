@@ -1,0 +1,1 @@
+"""Views of the Time page: one day of entries, the timer, editing and deleting an entry."""
