@@ -62,8 +62,14 @@ def _add_template_globals(app: Flask) -> None:
     from timetracker import clock
     from timetracker.messages import RIGHT_DESCRIPTIONS
     from timetracker.rights import Right
+    from timetracker.web import formats
 
     app.jinja_env.globals.update(Right=Right, right_descriptions=RIGHT_DESCRIPTIONS, now=clock.now)
+    app.jinja_env.filters.update(
+        hours_minutes=formats.hours_minutes,
+        decimal_hours=formats.decimal_hours,
+        local_time=formats.local_time,
+    )
 
 
 def _trust_proxies(app: Flask) -> None:
