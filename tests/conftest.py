@@ -212,6 +212,14 @@ def frozen_clock(moving_clock: AppClock) -> AppClock:
     return moving_clock
 
 
+@pytest.fixture
+def step_clock(frozen_clock: AppClock) -> AppClock:
+    """Freeze the app's clock in the middle of a 30-second step, so codes of "now" stay valid."""
+    now = clock.now().replace(microsecond=0)
+    frozen_clock.freeze(now - timedelta(seconds=now.second % 30 - 15))
+    return frozen_clock
+
+
 # --- mail -------------------------------------------------------------------------------------
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +36,6 @@ from timetracker.models import Authenticator, Group, RecoveryCode
 
 ENABLED_SUBJECT = "Two-factor authentication was enabled on your Time Tracker login"
 DISABLED_SUBJECT = "Two-factor authentication was disabled on your Time Tracker login"
-
-
-@pytest.fixture
-def step_clock(frozen_clock: AppClock) -> AppClock:
-    """Freeze the app's clock in the middle of a 30-second step, so codes of "now" stay valid."""
-    now = clock.now().replace(microsecond=0)
-    frozen_clock.freeze(now - timedelta(seconds=now.second % 30 - 15))
-    return frozen_clock
 
 
 ENROLLMENT_PAGES = (

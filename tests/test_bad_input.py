@@ -7,6 +7,7 @@ does no harm), and a password may hold any printable character; everything else 
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -297,3 +298,35 @@ def test_a_role_id_too_large_is_refused_like_an_unknown_one(
     assert answer(number)[0] == 403
     assert answer(number) == answer(UNKNOWN_ID)
     assert stored(app) == before
+
+
+# --- bodies a browser form never sends ----------------------------------------------------------------
+
+JSON_BODIES = [
+    ("/login", {"login": "user", "password": "\ud800"}),
+    ("/login", {"login": 5, "password": PASSWORD}),
+    ("/login", {"login": "user", "password": 5}),
+    ("/password/forgot", {"identity": {}}),
+    ("/profile/password", {"current_password": "\ud800", "new_password": "x" * 10, "confirm": "x" * 10}),
+    ("/2fa", {"login": "user", "password": PASSWORD, "code": "\ud800"}),
+]
+
+
+@pytest.mark.parametrize(("url", "body"), JSON_BODIES)
+def test_pages_refuse_json_bodies(
+    client: BrowserClient, people: People, url: str, body: dict[str, Any]
+) -> None:
+    if url.startswith("/profile"):
+        client.login("user")
+    token = client.csrf_token()
+    response = client.post(url, json={"csrf_token": token, **body}, headers={"X-CSRFToken": token})
+    assert response.status_code == 415
+    assert "use the JSON API under /api/v1" in response.text
+
+
+def test_pages_refuse_files(client: BrowserClient, people: People) -> None:
+    token = client.csrf_token()
+    form = {"csrf_token": token, "login": (io.BytesIO(b"user"), "login.txt"), "password": PASSWORD}
+    response = client.post("/login", data=form, content_type="multipart/form-data")
+    assert response.status_code == 400 and "This page takes no files." in response.text
+    assert client.get("/").location.startswith("/login")

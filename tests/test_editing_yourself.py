@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, BrowserClient, People, audit_trail, edit_form
+from tests.conftest import PASSWORD, BrowserClient, People, audit_trail, edit_form, new_client, user_form
 from timetracker.extensions import db
 from timetracker.models import OutboxMessage, User
 
@@ -29,12 +29,16 @@ def mail_to(app: Flask) -> list[tuple[str, str]]:
         return [(row.recipient, row.subject) for row in rows]
 
 
-def test_own_row_asks_for_the_current_password(client: BrowserClient, people: People) -> None:
+def test_own_row_asks_for_the_current_password(app: Flask, client: BrowserClient, people: People) -> None:
     client.login("top")
     page = client.get(f"/users/{people.ids['top']}/edit").text
     assert '<label for="current_password">Current password</label>' in page
     other = client.get(f"/users/{people.ids['manager']}/edit").text
-    assert 'id="current_password"' not in other
+    assert "Making someone a top manager" in other  # a top manager can make one: the field is there too
+    manager = new_client(app)
+    manager.login("manager")
+    below = manager.get(f"/users/{people.ids['user']}/edit").text
+    assert 'id="current_password"' not in below  # a manager makes no top manager
 
 
 def test_a_new_password_for_yourself_needs_the_current_one(
@@ -88,7 +92,8 @@ def test_with_the_current_password_the_change_is_made_and_mailed(
 def test_stepping_down_needs_no_password(app: Flask, client: BrowserClient, people: People) -> None:
     client.login("top")
     with app.app_context():
-        promote = edit_form(people, "manager", role_id=people.role_id("Top manager"))
+        top_role = people.role_id("Top manager")
+        promote = edit_form(people, "manager", role_id=top_role, current_password=PASSWORD)
         manager_role = people.role_id("Manager")
     assert client.submit(f"/users/{people.ids['manager']}/edit", promote).status_code == 302
     step_down = own_form(people, role_id=manager_role)
@@ -104,3 +109,55 @@ def test_a_manager_changing_someone_tells_them(app: Flask, client: BrowserClient
     with app.app_context():
         body = db.session.scalars(select(OutboxMessage)).one().body_text
     assert "changed by Mia Manager" in body
+
+
+# --- what would hand a stolen session a top manager's login -------------------------------------------
+
+
+def test_a_new_top_manager_needs_the_current_password(
+    app: Flask, client: BrowserClient, people: People
+) -> None:
+    client.login("top")
+    with app.app_context():
+        top_role = people.role_id("Top manager")
+    refused = client.submit("/users/new", user_form(people, role_id=top_role))
+    assert refused.status_code == 200 and "The current password is not correct." in refused.text
+    assert "nora" not in logins(app)
+    added = client.submit("/users/new", user_form(people, role_id=top_role, current_password=PASSWORD))
+    assert added.location == "/users" and "nora" in logins(app)
+
+
+def test_making_someone_top_manager_needs_the_current_password(
+    app: Flask, client: BrowserClient, people: People
+) -> None:
+    client.login("top")
+    with app.app_context():
+        top_role = people.role_id("Top manager")
+    refused = client.submit(f"/users/{people.ids['user']}/edit", edit_form(people, "user", role_id=top_role))
+    assert refused.status_code == 200 and "The current password is not correct." in refused.text
+    with app.app_context():
+        assert people.user("user").role.name == "User"
+
+
+def test_another_top_managers_login_details_need_the_current_password(
+    app: Flask, client: BrowserClient, people: People
+) -> None:
+    client.login("top")
+    with app.app_context():
+        top_role = people.role_id("Top manager")
+    promote = edit_form(people, "manager", role_id=top_role, current_password=PASSWORD)
+    assert client.submit(f"/users/{people.ids['manager']}/edit", promote).location == "/users"
+    takeover = edit_form(
+        people, "manager", email="thief@evil.example", password="taken over 1", confirm="taken over 1"
+    )
+    refused = client.submit(f"/users/{people.ids['manager']}/edit", takeover)
+    assert refused.status_code == 200 and "The current password is not correct." in refused.text
+    with app.app_context():
+        assert people.user("manager").email == "manager@example.com"
+    deactivate = edit_form(people, "manager", active=None)  # no login detail changes: no password asked
+    assert client.submit(f"/users/{people.ids['manager']}/edit", deactivate).location == "/users"
+
+
+def logins(app: Flask) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(User.login)))

@@ -12,14 +12,14 @@ from timetracker.extensions import db
 from timetracker.models import OutboxMessage
 
 
-def ask_for_reset(app: Flask, host: str) -> Any:
-    """Ask for a reset link as a browser that reached the app as ``host``."""
+def ask_for_reset(app: Flask, host: str, identity: str = "user") -> Any:
+    """Ask for a reset link for ``identity`` as a browser that reached the app as ``host``."""
     client = app.test_client()
     page = client.get("/password/forgot", headers={"Host": host})
     if page.status_code != 200:
         return page
     token = found(r'name="csrf_token"[^>]*value="([^"]+)"', page.text, 1)
-    form = {"csrf_token": token, "identity": "user"}
+    form = {"csrf_token": token, "identity": identity}
     return client.post("/password/forgot", data=form, headers={"Host": host})
 
 
@@ -35,6 +35,16 @@ def test_a_forged_host_gets_no_link_without_a_base_url(app: Flask, people: Peopl
     response = ask_for_reset(app, "evil.example")
     assert response.status_code == 503
     assert "TIMETRACKER_BASE_URL" in response.text
+    assert links_mailed(app) == []
+
+
+def test_the_refusal_does_not_tell_whether_the_login_exists(app: Flask, people: People) -> None:
+    assert ask_for_reset(app, "evil.example", "nobody-by-that-name").status_code == 503
+
+
+def test_an_empty_trusted_hosts_list_trusts_no_host(make_app: Any, people: People) -> None:
+    app = make_app(TRUSTED_HOSTS=[])  # Werkzeug lets every host through then
+    assert ask_for_reset(app, "evil.example").status_code == 503
     assert links_mailed(app) == []
 
 

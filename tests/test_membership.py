@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.conftest import People, audit_trail
+from tests.conftest import PASSWORD, People, audit_trail
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.rights import Right
 from timetracker.services import membership
@@ -55,6 +55,7 @@ def test_inactive_top_managers_do_not_count(app: Flask, people: People) -> None:
             top,
             manager,
             membership.UserDetails(manager.name, manager.login, manager.email, top_role, False, None),
+            current_password=PASSWORD,
         )
         with pytest.raises(FieldError):
             membership.edit_user(

@@ -206,6 +206,27 @@ def test_a_password_change_voids_older_links(
     assert client.get(link).status_code == 400
 
 
+def test_an_email_change_voids_the_links_sent_to_the_old_address(
+    app: Flask, client: BrowserClient, people: People, smtp: SmtpSink
+) -> None:
+    ask_for_link(client, "user")
+    link = reset_link(smtp, "jane@example.com")
+    owner = new_client(app)
+    owner.login("user")
+    changed = owner.submit(
+        "/profile",
+        {
+            "profile-name": "Jane User",
+            "profile-email": "jane@new.example",
+            "profile-current_password": PASSWORD,
+        },
+    )
+    assert changed.status_code == 302, changed.text
+    response = client.get(link)
+    assert response.status_code == 400 and INVALID in response.text
+    assert set_password(client, link).status_code == 400 and can_log_in(app, "user", PASSWORD)
+
+
 def test_an_expired_link(
     client: BrowserClient, people: People, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import (
     PASSWORD,
+    AppClock,
     BrowserClient,
     People,
     SmtpSink,
@@ -167,6 +168,37 @@ def test_adding_an_app_keeps_only_the_session_that_added_it(
     assert client.get("/profile/security").status_code == 200
     assert other_browser.get("/").location.startswith("/login")
     assert me(app, token) == 401
+
+
+def test_a_new_app_ends_what_the_old_app_let_in(
+    app: Flask, client: BrowserClient, people: People, step_clock: AppClock
+) -> None:
+    """A thief who logged in with the old app's code (a copied phone) loses it when the owner re-enrolls."""
+    old_secret = enroll_app(app, "user")
+    thief = new_client(app)
+    thief.login("user")
+    assert thief.submit("/2fa", {"code": code_at(old_secret)}).location == "/"
+    step_clock.move(seconds=30)
+    pending = api_login(app, "user").json["pending"]
+    answer = new_client(app).post(f"{API}/auth/2fa", json={"pending": pending, "code": code_at(old_secret)})
+    thiefs_token = answer.json["token"]
+    assert thief.get("/").status_code == 200 and me(app, thiefs_token) == 200
+
+    step_clock.move(seconds=30)
+    client.login("user")
+    client.submit("/2fa", {"code": code_at(old_secret)})
+    disabled = client.submit("/profile/security/disable", {"disable-password": PASSWORD})
+    assert disabled.location == "/profile/security"
+    assert thief.get("/").location.startswith("/login")  # disabling ended the old app's sessions ...
+    assert me(app, thiefs_token) == 401  # ... and tokens
+    assert client.get("/profile/security").status_code == 200  # but not the owner's own
+
+    assert thief.login("user").location == "/"  # the app is off: the password alone lets in, until ...
+    new_secret, _, _ = start_enrollment(client)
+    enabled = client.submit("/profile/security/enable", {"code": code_at(new_secret)})
+    assert enabled.location == "/profile/security"
+    assert thief.get("/").location.startswith("/login")  # ... the new app ends every other session
+    assert client.get("/profile/security").status_code == 200
 
 
 def test_a_pending_emailed_code_stops_counting_once_the_user_adds_an_app(

@@ -297,6 +297,20 @@ def test_resend_voids_the_old_code(client: BrowserClient, group_2fa: People, smt
     assert client.submit("/2fa", code_form(new)).location == "/"
 
 
+def test_a_removed_email_ends_the_wait_for_a_code(
+    app: Flask, client: BrowserClient, group_2fa: People, smtp: SmtpSink
+) -> None:
+    client.login("user")
+    code = read_code(smtp, "jane@example.com")
+    with app.app_context():
+        group_2fa.user("user").email = None
+        db.session.commit()
+    assert client.submit("/2fa/resend").location == "/login"
+    assert client.submit("/2fa", code_form(code)).location == "/login"
+    assert "No email associated with this login." in client.login("user").text
+    assert mail_queued(app) == [("jane@example.com", "Time Tracker two-factor authentication code")]
+
+
 def test_code_of_another_user_does_not_work(app: Flask, group_2fa: People, smtp: SmtpSink) -> None:
     alice, bob = new_client(app), new_client(app)
     alice.login("user")

@@ -288,7 +288,7 @@ def test_top_manager_hands_over_then_steps_down(app: Flask, client: BrowserClien
     client.login("top")
     with app.app_context():
         top_role, manager_role = people.role_id("Top manager"), people.role_id("Manager")
-    promote = edit_form(people, "manager", role_id=top_role)
+    promote = edit_form(people, "manager", role_id=top_role, current_password=PASSWORD)
     assert client.submit(f"/users/{people.ids['manager']}/edit", promote).status_code == 302
     step_down = edit_form(people, "top", role_id=manager_role)
     assert client.submit(f"/users/{people.ids['top']}/edit", step_down).status_code == 302

@@ -26,6 +26,12 @@ FIELD_REQUIRED = "This field is required."
 TOO_SHORT = "Use at least {minimum} characters."
 TOO_LONG = "Use at most {maximum} characters."
 
+# Request bodies of pages
+FORM_POSTS_ONLY = (
+    "This page takes the form it shows, sent by a browser; use the JSON API under /api/v1 for JSON."
+)
+NO_FILES = "This page takes no files."
+
 # Time tracking
 DURATION_FORMAT = "Give a duration such as 1:30, 1.5, 1h 30m or 90m."
 DURATION_RANGE = "A duration is more than zero and at most 24 hours."

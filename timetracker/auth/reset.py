@@ -25,6 +25,7 @@ def forgot_password() -> Response | str:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         try:
+            links.trusted_base()  # refused alike whether the login exists or not
             password_reset.request_reset(form.identity.data, _link)
         except links.NoTrustedAddress:
             current_app.logger.error(messages.LOG_RESET_LINK_REFUSED)

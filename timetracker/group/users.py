@@ -31,12 +31,15 @@ def users() -> str:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @right_required(Right.MANAGE_USERS)
+@throttle.password_confirmation
 def new_user() -> Response | str:
-    """Add a user to the group."""
+    """Add a user to the group (a top manager only with the current password)."""
     form = _user_form(NewUserForm)
     if form.validate_on_submit():
         try:
-            user = membership.add_user(current_user, current_user.group, _details(form))
+            user = membership.add_user(
+                current_user, current_user.group, _details(form), current_password=form.current_password.data
+            )
         except FieldError as error:
             fields.show_error(form, error)
         else:

@@ -125,6 +125,7 @@ def disable() -> Response | str:
         except FieldError as error:
             fields.show_error(form, error)
         else:
+            keep_session(current_user._get_current_object())  # the app's other sessions ended
             flash(messages.AUTHENTICATOR_DISABLED, "success")
             return redirect(url_for("profile.security"))
     return _security_page(disable_form=form)

@@ -63,7 +63,10 @@ def shown_codes(authenticator: Authenticator | None) -> list[str] | None:
 
 
 def confirm(user: User, code: str) -> bool:
-    """Enable the enrollment if ``code`` is the app's current code; tell whether it was."""
+    """Enable the enrollment if ``code`` is the app's current code; tell whether it was.
+
+    Every session and API token of the user ends (the caller keeps its own browser's session).
+    """
     enrollment = user.authenticator
     if enrollment is None or enrollment.confirmed:
         return False
@@ -71,6 +74,7 @@ def confirm(user: User, code: str) -> bool:
     if step is None:
         return False
     codes = shown_codes(enrollment) or []
+    user.session_token = new_session_token()  # sessions and tokens that gave an older app's code end
     enrollment.confirmed_at = clock.now()
     enrollment.last_used_step = step
     enrollment.shown_codes_encrypted = enrollment.shown_codes_until = None
@@ -82,9 +86,13 @@ def confirm(user: User, code: str) -> bool:
 
 
 def disable(user: User, password: str) -> None:
-    """Remove the user's authenticator and recovery codes after checking their password."""
+    """Remove the user's authenticator and recovery codes after checking their password.
+
+    Every session and API token of the user ends (the caller keeps its own browser's session).
+    """
     require_password(user, password, field="password")
     _remove(user)
+    user.session_token = new_session_token()  # the sessions that gave its codes end with it
     audit.record(Event.AUTHENTICATOR_DISABLED, actor=user)
     _notify(user, messages.SUBJECT_2FA_DISABLED, "two_factor_disabled")
     db.session.commit()

@@ -146,8 +146,9 @@ def _row(token: str) -> PendingLogin | None:
 
 
 def _valid(pending: PendingLogin | None) -> PendingLogin | None:
-    """Return ``pending`` unless it expired, its user was deactivated, or the factor it asks for
-    is no longer enough for the user (then it is deleted)."""
+    """Return ``pending`` unless it expired, its user was deactivated, the factor it asks for
+    is no longer enough for the user, or it waits for an emailed code and the user's email was
+    removed (then it is deleted)."""
     if pending is None:
         return None
     user = pending.user
@@ -155,6 +156,7 @@ def _valid(pending: PendingLogin | None) -> PendingLogin | None:
         pending.expires_at > clock.now()
         and user.active
         and satisfies(Factor(pending.method), second_factor_for(user))
+        and (pending.method != Factor.EMAIL or user.email)
     ):
         return pending
     end(pending)

@@ -1,9 +1,10 @@
-"""Password reset links: signed, time-limited, and bound to the password they replace.
+"""Password reset links: signed, time-limited, and bound to the password and the address they served.
 
 The token is signed with itsdangerous under a salt of its own, so no other token of the app
 (session cookie, CSRF token) can pass for it, and a 2FA code cannot either. It carries a
-keyed digest of the current password hash: once the password changes, by this reset or
-otherwise, the link stops working, which also makes it single-use.
+keyed digest of the current password hash and email address: once the password changes, by
+this reset or otherwise, the link stops working, which also makes it single-use; once the
+email changes, the links mailed to the old address stop working too.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def fingerprint(token: str) -> str:
 
 
 def _binding(user: User) -> str:
-    return keyed_hash("password reset binding", user.password_hash)[:32]
+    return keyed_hash("password reset binding", f"{user.password_hash}\n{user.email or ''}")[:32]
 
 
 def _serializer() -> URLSafeTimedSerializer:

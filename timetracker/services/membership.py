@@ -73,13 +73,18 @@ def create_group(new: NewGroup, *, via: str) -> User:
     return user
 
 
-def add_user(actor: User | None, group: Group, details: UserDetails) -> User:
+def add_user(
+    actor: User | None, group: Group, details: UserDetails, *, current_password: str | None = None
+) -> User:
     """Create a user in ``group`` with a role the actor may hand out.
 
+    A new top manager needs the actor's ``current_password`` (see ``_require_current_password``).
+
     :raise PermissionDenied: the role is not of this group or ranks too high for the actor.
-    :raise FieldError: the login is taken or no password was given.
+    :raise FieldError: the login is taken, no password was given, or the current password is wrong.
     """
     role = _assignable_role(actor, group, details.role_id)
+    _require_current_password(actor, None, details, role, current_password)
     if not details.password:
         raise FieldError("password", messages.PASSWORD_REQUIRED)
     _require_free_login(details.login)
@@ -103,7 +108,8 @@ def edit_user(
     """Change ``target`` as ``details`` say, if the actor outranks them.
 
     Editing yourself here follows the profile's rules: a change of your name, login, email or
-    password needs ``current_password``, and the change is mailed to you.
+    password needs ``current_password``, and the change is mailed to you. So do a change of
+    another top manager's login details, and making someone a top manager.
 
     :raise PermissionDenied: the actor may not manage the target or hand out the role.
     :raise FieldError: the current password is wrong, the login is taken, or the change would
@@ -112,10 +118,7 @@ def edit_user(
     if actor is not None and not may_manage(actor, target):
         raise PermissionDenied()
     role = _assignable_role(actor, target.group, details.role_id)
-    if actor is not None and actor.id == target.id and _changes_credentials(target, details):
-        require_password(
-            actor, current_password or "", field="current_password", message=messages.WRONG_CURRENT_PASSWORD
-        )
+    _require_current_password(actor, target, details, role, current_password)
     if target.role.is_top and target.active and not (role.is_top and details.active):
         _require_another_top_manager(target, field="active" if role.is_top else "role_id")
     if details.login != target.login:
@@ -132,6 +135,24 @@ def edit_user(
         audit.record(event, actor=actor, user=target)
     _tell_of_changes(target, changed, old_email, by=actor)
     _commit_claiming_login()
+
+
+def _require_current_password(
+    actor: User | None, target: User | None, details: UserDetails, role: Role, current_password: str | None
+) -> None:
+    """Ask the actor's current password for what would hand a stolen session a top manager's login.
+
+    That is a change of your own login details, of another top manager's, and a new top
+    manager (added, or promoted). The command line (``actor`` None) is trusted.
+    """
+    if actor is None:
+        return
+    new_top = role.is_top and (target is None or not target.role.is_top)
+    guarded = target is not None and (target.id == actor.id or target.role.is_top)
+    if new_top or (guarded and _changes_credentials(target, details)):
+        require_password(
+            actor, current_password or "", field="current_password", message=messages.WRONG_CURRENT_PASSWORD
+        )
 
 
 def _changes_credentials(target: User, details: UserDetails) -> bool:

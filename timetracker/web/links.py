@@ -25,16 +25,22 @@ def external_url(endpoint: str, **values: object) -> str:
 
     :raise NoTrustedAddress: see the module's description.
     """
-    return f"{_base().rstrip('/')}{url_for(endpoint, **values)}"
+    return f"{trusted_base().rstrip('/')}{url_for(endpoint, **values)}"
 
 
-def _base() -> str:
+def trusted_base() -> str:
+    """Return the start of every absolute link, as the module's description says.
+
+    Views that mail links only to some callers (a reset for a login that exists) ask this
+    first, so that a refusal never tells which callers those are.
+
+    :raise NoTrustedAddress: no base URL, no trusted host list, and no loopback dev server.
+    """
     config = current_app.config
     if config["BASE_URL"]:
         return str(config["BASE_URL"])
-    if config["TRUSTED_HOSTS"] is not None or (
-        (current_app.debug or current_app.testing) and _is_loopback(request.host)
-    ):
+    # An empty TRUSTED_HOSTS list makes Werkzeug trust every host: it counts as none here.
+    if config["TRUSTED_HOSTS"] or ((current_app.debug or current_app.testing) and _is_loopback(request.host)):
         return request.host_url
     raise NoTrustedAddress()
 
