@@ -14,3 +14,6 @@ run --db sqlite --outage 60 --duration 150
 echo; echo "=== members CSV export"
 "$python" bench/export_bench.py --db sqlite 2>&1 | grep -v '^INFO'
 "$python" bench/export_bench.py --db postgresql 2>&1 | grep -v '^INFO'
+echo; echo "=== the Time page and the week grid"
+"$python" bench/time_pages_bench.py --db sqlite 2>&1 | grep -v '^INFO'
+"$python" bench/time_pages_bench.py --db postgresql 2>&1 | grep -v '^INFO'

@@ -450,6 +450,22 @@ class People:
             group.two_factor_required = True
             db.session.commit()
 
+    def add_project(
+        self, name: str, tasks: tuple[str, ...] = (), *, group_id: int | None = None, active: bool = True
+    ) -> tuple[int, list[int]]:
+        """Add a project with ``tasks`` to Acme (or ``group_id``); return its id and the tasks' ids."""
+        from timetracker.models import Project, Task
+
+        with self.app.app_context():
+            project = Project(
+                group_id=group_id or self.group_id, name=name, name_key=name.casefold(), active=active
+            )
+            made = [Task(name=task, name_key=task.casefold()) for task in tasks]
+            project.tasks = made
+            db.session.add(project)
+            db.session.commit()
+            return project.id, [task.id for task in made]  # in the order given
+
     def role_id(self, role_name: str, group_id: int | None = None) -> int:
         """Return the id of a role of Acme (or of ``group_id``) by name."""
         group = db.session.get(Group, group_id or self.group_id)
@@ -661,3 +677,32 @@ def at_once(count: int, request: Callable[[int], Any]) -> list[Any]:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+# --- the JSON API ---------------------------------------------------------------------------------------
+
+API = "/api/v1"
+
+
+def api_login(api: FlaskClient, who: str, password: str = PASSWORD) -> TestResponse:
+    """Send login and password to the API's first sign-in step."""
+    return api.post(f"{API}/auth/login", json={"login": who, "password": password})
+
+
+def token_for(api: FlaskClient, who: str) -> str:
+    """Sign ``who`` in through the API (no second factor owed) and return the bearer token."""
+    response = api_login(api, who)
+    assert response.status_code == 200, response.json
+    assert response.json is not None
+    token: str = response.json["token"]
+    return token
+
+
+def assert_error(response: TestResponse, status: int, code: str, message: str | None = None) -> None:
+    """Check that the API answered ``status`` with the JSON error ``code`` (and ``message``)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    assert response.json is not None and response.json["error"] == code
+    assert isinstance(response.json["message"], str) and response.json["message"]
+    if message is not None:
+        assert response.json["message"] == message

@@ -10,22 +10,24 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from tests.conftest import (
+    API,
     PASSWORD,
     People,
     SmtpSink,
+    api_login,
+    assert_error,
     audit_trail,
     code_at,
     edit_form,
     enroll_app,
     new_client,
     read_code,
+    token_for,
     wrong_code,
 )
 from timetracker import messages
 from timetracker.extensions import db
 from timetracker.models import ApiToken
-
-API = "/api/v1"
 
 
 @pytest.fixture
@@ -33,34 +35,15 @@ def api(app: Flask) -> FlaskClient:
     return new_client(app)
 
 
-def login(api: FlaskClient, who: str, password: str = PASSWORD) -> Any:
-    return api.post(f"{API}/auth/login", json={"login": who, "password": password})
-
-
-def token_for(api: FlaskClient, who: str) -> str:
-    response = login(api, who)
-    assert response.status_code == 200, response.json
-    return response.json["token"]
-
-
 def me(api: FlaskClient, token: str) -> Any:
     return api.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"})
-
-
-def assert_error(response: Any, status: int, code: str, message: str | None = None) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    assert response.json["error"] == code
-    assert isinstance(response.json["message"], str) and response.json["message"]
-    if message is not None:
-        assert response.json["message"] == message
 
 
 # --- without a second factor --------------------------------------------------------------------
 
 
 def test_login_me_and_logout(app: Flask, api: FlaskClient, people: People) -> None:
-    response = login(api, "user")
+    response = api_login(api, "user")
     assert response.status_code == 200
     body = response.json
     assert body["token_type"] == "Bearer" and body["token"].startswith("tt_") and body["expires_at"]
@@ -82,8 +65,8 @@ def test_login_me_and_logout(app: Flask, api: FlaskClient, people: People) -> No
 
 
 def test_wrong_password(api: FlaskClient, people: People) -> None:
-    assert_error(login(api, "user", "wrong"), 401, "invalid_credentials", "Incorrect login or password.")
-    assert_error(login(api, "nobody"), 401, "invalid_credentials", "Incorrect login or password.")
+    assert_error(api_login(api, "user", "wrong"), 401, "invalid_credentials", "Incorrect login or password.")
+    assert_error(api_login(api, "nobody"), 401, "invalid_credentials", "Incorrect login or password.")
 
 
 def test_tokens_are_stored_hashed(app: Flask, api: FlaskClient, people: People) -> None:
@@ -94,7 +77,7 @@ def test_tokens_are_stored_hashed(app: Flask, api: FlaskClient, people: People) 
 
 
 def test_no_cookies_in_the_api(app: Flask, api: FlaskClient, people: People) -> None:
-    response = login(api, "user")
+    response = api_login(api, "user")
     assert "Set-Cookie" not in response.headers
     browser = new_client(app)
     browser.login("user")
@@ -144,7 +127,7 @@ def test_password_change_revokes_tokens(app: Flask, api: FlaskClient, people: Pe
 
 def test_2fa_reset_revokes_tokens(app: Flask, api: FlaskClient, people: People) -> None:
     secret = enroll_app(app, "user")
-    pending = login(api, "user").json["pending"]
+    pending = api_login(api, "user").json["pending"]
     token = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": code_at(secret)}).json["token"]
     assert me(api, token).status_code == 200
     app.test_cli_runner().invoke(args=["user", "reset-2fa", "user"])
@@ -165,7 +148,7 @@ def test_bad_authorization_headers(api: FlaskClient, people: People, header: str
 
 def test_emailed_code_login(app: Flask, api: FlaskClient, people: People, smtp: SmtpSink) -> None:
     people.require_group_2fa()
-    response = login(api, "user")
+    response = api_login(api, "user")
     assert response.status_code == 200
     assert response.json["second_factor"] == "email" and "token" not in response.json
     code = read_code(smtp, "jane@example.com")
@@ -184,7 +167,7 @@ def test_emailed_code_with_a_wrong_password(
     app: Flask, api: FlaskClient, people: People, smtp: SmtpSink
 ) -> None:
     people.require_group_2fa()
-    pending = login(api, "user").json["pending"]
+    pending = api_login(api, "user").json["pending"]
     code = read_code(smtp, "jane@example.com")
     response = api.post(f"{API}/auth/2fa", json={"pending": pending, "code": code, "password": "wrong"})
     assert_error(response, 401, "invalid_credentials")
@@ -194,19 +177,19 @@ def test_no_email_is_a_4xx_with_the_message(
     app: Flask, api: FlaskClient, people: People, smtp: SmtpSink
 ) -> None:
     people.require_group_2fa()
-    assert_error(login(api, "noemail"), 403, "no_email", "No email associated with this login.")
+    assert_error(api_login(api, "noemail"), 403, "no_email", "No email associated with this login.")
     assert smtp.messages == []
 
 
 def test_top_manager_overrides_in_the_api_too(app: Flask, api: FlaskClient, people: People) -> None:
     people.require_group_2fa()
-    assert "token" in login(api, "top").json
+    assert "token" in api_login(api, "top").json
     assert ("2FA override used", "top", None) in audit_trail(app)
 
 
 def test_wrong_codes_and_the_sixth_try(app: Flask, api: FlaskClient, people: People, smtp: SmtpSink) -> None:
     people.require_group_2fa()
-    pending = login(api, "user").json["pending"]
+    pending = api_login(api, "user").json["pending"]
     code = read_code(smtp, "jane@example.com")
     wrong = wrong_code(code)
     for _ in range(4):
@@ -235,12 +218,14 @@ def test_a_browser_pending_login_is_not_an_api_one(app: Flask, api: FlaskClient,
 
 def test_authenticator_login(app: Flask, api: FlaskClient, people: People, smtp: SmtpSink) -> None:
     secret = enroll_app(app, "user")
-    response = login(api, "user")
+    response = api_login(api, "user")
     assert response.json["second_factor"] == "authenticator"
     code = code_at(secret)
     done = api.post(f"{API}/auth/2fa", json={"pending": response.json["pending"], "code": code})
     assert done.status_code == 200 and "token" in done.json
-    again = api.post(f"{API}/auth/2fa", json={"pending": login(api, "user").json["pending"], "code": code})
+    again = api.post(
+        f"{API}/auth/2fa", json={"pending": api_login(api, "user").json["pending"], "code": code}
+    )
     assert_error(again, 401, "invalid_code")  # the same code works once
     assert smtp.messages == []
 
@@ -319,8 +304,8 @@ def test_unknown_paths_and_methods_answer_json(api: FlaskClient) -> None:
 
 def test_throttling_answers_json(api: FlaskClient, people: People) -> None:
     for _ in range(10):
-        login(api, "user", "guess")
-    response = login(api, "user", "guess")
+        api_login(api, "user", "guess")
+    response = api_login(api, "user", "guess")
     assert_error(response, 429, "rate_limited")
     assert int(response.headers["Retry-After"]) > 0
 
@@ -328,7 +313,18 @@ def test_throttling_answers_json(api: FlaskClient, people: People) -> None:
 def test_openapi_description(api: FlaskClient) -> None:
     spec = api.get(f"{API}/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/auth/login", "/auth/2fa", "/me", "/auth/logout"}
+    assert set(spec["paths"]) == {
+        "/auth/login",
+        "/auth/2fa",
+        "/me",
+        "/auth/logout",
+        "/projects",
+        "/time-entries",
+        "/time-entries/{entry_id}",
+        "/timer",
+        "/timer/start",
+        "/timer/stop",
+    }
 
 
 def test_api_tokens_table_is_clean_after_logout(app: Flask, api: FlaskClient, people: People) -> None:

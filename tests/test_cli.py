@@ -9,7 +9,7 @@ from flask import Flask
 
 from tests.conftest import People, audit_trail, new_client
 from timetracker.extensions import db
-from timetracker.models import Group, User
+from timetracker.models import Group, Project, TimeEntry, User
 
 
 def test_group_create_prompts_for_the_password(app: Flask, runner: Any) -> None:
@@ -172,7 +172,7 @@ def test_demo_creates_its_group_once(app: Flask, runner: Any) -> None:
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0
     assert "Created the demo group." in first.output
-    for login in ["top", "manager", "user", "noemail"]:
+    for login in ["top", "manager", "supervisor", "user", "noemail"]:
         assert f"  {login} " in first.output
     second = runner.invoke(args=["demo"])
     assert "Created the demo group." not in second.output and "demo-password" in second.output
@@ -181,6 +181,16 @@ def test_demo_creates_its_group_once(app: Flask, runner: Any) -> None:
     assert users == {
         "top": ("Top manager", "top@example.com"),
         "manager": ("Manager", "manager@example.com"),
+        "supervisor": ("Supervisor", "sam@example.com"),
         "user": ("User", "jane@example.com"),
         "noemail": ("User", None),
     }
+    with app.app_context():
+        projects = db.session.scalars(db.select(Project.name).order_by(Project.name)).all()
+        worked = db.session.scalars(
+            db.select(User.login).join(TimeEntry, TimeEntry.user_id == User.id).distinct()
+        )
+        assert projects == ["Customer support", "Internal", "Website redesign"]
+        assert set(worked) == {"top", "manager", "supervisor", "user", "noemail"}
+        days = db.session.scalar(db.select(db.func.count(db.distinct(TimeEntry.day))))
+        assert days == 20  # four weeks of working days

@@ -80,9 +80,9 @@ def upgrade():
         batch_op.add_column(sa.Column('two_factor_required', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 def downgrade():
-    with op.batch_alter_table('groups', schema=None) as batch_op:
-        batch_op.drop_column('two_factor_required')
-        batch_op.drop_column('description')
+    # Not batch mode: on SQLite it copies the table and drops the old one, which cascades to roles.
+    op.drop_column('groups', 'two_factor_required')
+    op.drop_column('groups', 'description')
 
     with op.batch_alter_table('pending_logins', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pending_logins_user_id'))

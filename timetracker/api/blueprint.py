@@ -12,3 +12,8 @@ PREFIX = "/api/v1"
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
+
+
+def is_api_path(path: str) -> bool:
+    """Tell whether ``path`` is under the API, also when no route matched (an unknown id)."""
+    return path == PREFIX or path.startswith(f"{PREFIX}/")

@@ -8,6 +8,9 @@ from flask import jsonify
 from werkzeug.wrappers import Response
 
 from timetracker.api.blueprint import PREFIX, bp
+from timetracker.api.time import MAX_PERIOD_DAYS
+from timetracker.ids import LARGEST
+from timetracker.validation import DAY_MINUTES
 
 ERROR_CODES = [
     "invalid_request",
@@ -16,6 +19,7 @@ ERROR_CODES = [
     "invalid_code",
     "start_again",
     "invalid_pending",
+    "invalid_entry",
     "invalid_token",
     "forbidden",
     "not_found",
@@ -46,6 +50,219 @@ COMMON_ERRORS = {
     "429": _error("Too many attempts: try again after the number of seconds in Retry-After."),
 }
 
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+ID = {"type": "integer", "minimum": 1, "maximum": LARGEST}
+DATE = {"type": "string", "format": "date"}
+CLOCK = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
+ON_BEHALF = "`user_id` (optional) works for a user ranked below the caller, who needs `track_time`."
+
+# The members of a time entry's body; start and finish are HH:MM in the worked-for user's zone.
+ENTRY_MEMBERS = {
+    "date": DATE,
+    "project_id": ID,
+    "task_id": _nullable(ID),
+    "minutes": _nullable({"type": "integer", "minimum": 1, "maximum": DAY_MINUTES}),
+    "start": _nullable(CLOCK),
+    "finish": _nullable(CLOCK),
+    "note": _nullable({"type": "string"}),
+    "user_id": _nullable(ID),
+}
+
+
+def _members(names: list[str], required: list[str], *, body_required: bool = True) -> dict[str, Any]:
+    schema = {"type": "object", "required": required, "properties": {n: ENTRY_MEMBERS[n] for n in names}}
+    if not required:
+        del schema["required"]
+    return {"required": body_required, "content": {"application/json": {"schema": schema}}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str, *, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+def _tracking(summary: str, operation_id: str, responses: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """Describe an operation of time tracking: a token needed, its errors documented."""
+    return {
+        "summary": summary,
+        "operationId": operation_id,
+        "security": [{"bearer": []}],
+        **more,
+        "responses": {
+            **responses,
+            "400": COMMON_ERRORS["400"],
+            "401": _error("No valid token (invalid_token)."),
+            "403": _error("The caller may not track this user's time, or no time at all (forbidden)."),
+        },
+    }
+
+
+USER_ID_QUERY = _query("user_id", ID, ON_BEHALF)
+ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": ID}
+NOT_FOUND = _error("No such entry in the caller's reach (not_found).")
+REFUSED = _error(
+    "A rule of the Time page is broken (invalid_entry): `field` names the member, for example "
+    "`date` when the day is locked, `minutes` when the day would hold more than 24 hours."
+)
+
+TIME_PATHS: dict[str, Any] = {
+    "/projects": {
+        "get": _tracking(
+            "The active projects of the caller's group, with their active tasks",
+            "projects",
+            {"200": _json({"type": "array", "items": _ref("Project")}, "The projects, by name.")},
+        )
+    },
+    "/time-entries": {
+        "get": _tracking(
+            "The entries of a period",
+            "list_time_entries",
+            {"200": _json({"type": "array", "items": _ref("Entry")}, "By date and start.")},
+            description=f"`from` on or before `to`, at most {MAX_PERIOD_DAYS} days apart. {ON_BEHALF}",
+            parameters=[
+                _query("from", DATE, "The first day.", required=True),
+                _query("to", DATE, "The last day.", required=True),
+                USER_ID_QUERY,
+            ],
+        ),
+        "post": _tracking(
+            "Record time",
+            "create_time_entry",
+            {"201": _json(_ref("Entry"), "The entry."), "422": REFUSED},
+            description=(
+                "Give either `minutes` or a `start` and a `finish` (HH:MM, wall-clock times of the "
+                f"worked-for user's time zone, on `date`). {ON_BEHALF}"
+            ),
+            requestBody=_members(list(ENTRY_MEMBERS), ["date", "project_id"]),
+        ),
+    },
+    "/time-entries/{entry_id}": {
+        "patch": _tracking(
+            "Change an entry",
+            "update_time_entry",
+            {"200": _json(_ref("Entry"), "The entry."), "404": NOT_FOUND, "422": REFUSED},
+            description=(
+                "Members left out keep their value, except that `minutes` replaces a start and "
+                "finish, and `start` or `finish` replaces the minutes. A running timer cannot be changed."
+            ),
+            parameters=[ENTRY_ID],
+            requestBody=_members([n for n in ENTRY_MEMBERS if n != "user_id"], []),
+        ),
+        "delete": _tracking(
+            "Delete an entry (a running timer too)",
+            "delete_time_entry",
+            {"204": {"description": "Deleted."}, "404": NOT_FOUND, "422": REFUSED},
+            parameters=[ENTRY_ID],
+        ),
+    },
+    "/timer": {
+        "get": _tracking(
+            "The running timer",
+            "timer",
+            {"200": _json(_ref("Timer"), "The running timer, or null.")},
+            description=ON_BEHALF,
+            parameters=[USER_ID_QUERY],
+        )
+    },
+    "/timer/start": {
+        "post": _tracking(
+            "Start a timer now, on the worked-for user's today",
+            "start_timer",
+            {
+                "201": _json(_ref("Timer"), "The running timer."),
+                "422": _error("A timer already runs (`field` is `timer`), or another rule is broken."),
+            },
+            description=f"At most one timer runs per user. {ON_BEHALF}",
+            requestBody=_members(["project_id", "task_id", "note", "user_id"], ["project_id"]),
+        )
+    },
+    "/timer/stop": {
+        "post": _tracking(
+            "Stop the running timer, whichever client started it",
+            "stop_timer",
+            {
+                "200": _json(_ref("StoppedTimer"), "The completed entry."),
+                "422": _error("No timer is running (invalid_entry, `field` is `timer`)."),
+            },
+            description=(
+                "The timer is completed on the day it started; `capped` tells whether 24 hours "
+                f"on that day cut it short. {ON_BEHALF}"
+            ),
+            requestBody=_members(["user_id"], [], body_required=False),
+        )
+    },
+}
+
+TIME_SCHEMAS: dict[str, Any] = {
+    "Project": {
+        "type": "object",
+        "required": ["id", "name", "description", "tasks"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "tasks": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name"],
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "Entry": {
+        "type": "object",
+        "description": (
+            "`start` and `finish` are instants with the worked-for user's offset, or null. A "
+            "running timer has null `minutes` and `finish`, `running` true and `elapsed_minutes`."
+        ),
+        "required": [
+            "id",
+            "user_id",
+            "date",
+            "project_id",
+            "task_id",
+            "minutes",
+            "start",
+            "finish",
+            "note",
+            "entered_by_id",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "user_id": {"type": "integer"},
+            "date": DATE,
+            "project_id": {"type": "integer"},
+            "task_id": {"type": "integer", "nullable": True},
+            "minutes": {"type": "integer", "nullable": True},
+            "start": {"type": "string", "format": "date-time", "nullable": True},
+            "finish": {"type": "string", "format": "date-time", "nullable": True},
+            "note": {"type": "string"},
+            "entered_by_id": {"type": "integer", "nullable": True},
+            "running": {"type": "boolean", "enum": [True]},
+            "elapsed_minutes": {"type": "integer"},
+        },
+    },
+    "Timer": {
+        "type": "object",
+        "required": ["timer"],
+        "properties": {"timer": {"anyOf": [_ref("Entry")], "nullable": True}},
+    },
+    "StoppedTimer": {
+        "type": "object",
+        "required": ["entry", "capped"],
+        "properties": {"entry": _ref("Entry"), "capped": {"type": "boolean"}},
+    },
+}
+
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -53,7 +270,8 @@ SPEC: dict[str, Any] = {
         "version": "1",
         "description": (
             "Sign-in for mobile and desktop clients, with the same second factor as the browser: "
-            "an emailed code (sent with the password again) or an authenticator app's code."
+            "an emailed code (sent with the password again) or an authenticator app's code; then "
+            "projects, time entries and the timer, by the same rules as the Time page."
         ),
     },
     "servers": [{"url": PREFIX}],
@@ -123,6 +341,7 @@ SPEC: dict[str, Any] = {
                 },
             }
         },
+        **TIME_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -133,6 +352,7 @@ SPEC: dict[str, Any] = {
                 "properties": {
                     "error": {"type": "string", "enum": ERROR_CODES},
                     "message": {"type": "string"},
+                    "field": {"type": "string", "description": "With invalid_entry: the member at fault."},
                 },
             },
             "Token": {
@@ -152,6 +372,7 @@ SPEC: dict[str, Any] = {
                     "pending": {"type": "string"},
                 },
             },
+            **TIME_SCHEMAS,
             "Me": {
                 "type": "object",
                 "required": ["user", "group", "role", "rights"],

@@ -1,17 +1,18 @@
-"""Forms of the group's user and role pages."""
+"""Forms of the group's pages: users, roles, basic and advanced settings."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     PasswordField,
     SelectField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import Length
+from wtforms.validators import Length, Optional
 
 from timetracker import messages, validation
 from timetracker.models import Role
@@ -76,5 +77,16 @@ class AdvancedSettingsForm(FlaskForm):
     two_factor = BooleanField("Two factor authentication")
     confirm_no_email = BooleanField(
         "Switch it on anyway: the users listed above cannot log in until they have an email"
+    )
+    submit = SubmitField("Save")
+
+
+class BasicSettingsForm(FlaskForm):
+    first_day_of_week = SelectField("First day of week", coerce=int, choices=fields.weekday_choices)
+    time_zone = SelectField("Time zone", choices=lambda: list(fields.time_zone_choices()))
+    lock_date = DateField(
+        "Lock time on and before",
+        [Optional()],
+        description="Time on and before this date can only be changed with the right to override the lock.",
     )
     submit = SubmitField("Save")

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from timetracker import messages
 from timetracker.errors import FieldError
 from timetracker.group.blueprint import bp
-from timetracker.group.forms import AdvancedSettingsForm
+from timetracker.group.forms import AdvancedSettingsForm, BasicSettingsForm
 from timetracker.mail.outbox import delivery_state
 from timetracker.models import User
 from timetracker.rights import Right
@@ -19,11 +19,20 @@ from timetracker.web import fields
 from timetracker.web.access import right_required
 
 
-@bp.route("/group")
+@bp.route("/group", methods=["GET", "POST"])
 @right_required(Right.MANAGE_BASIC_SETTINGS)
-def group() -> str:
-    """Show the group, with the way to its advanced settings for those who may change them."""
-    return render_template("group/group.html", group=current_user.group)
+def group() -> Response | str:
+    """Show the group and change its basic settings, with the way to the advanced ones."""
+    group = current_user.group
+    form = BasicSettingsForm(obj=group)
+    if form.validate_on_submit():
+        settings = group_settings.BasicSettings(
+            form.first_day_of_week.data, form.time_zone.data, form.lock_date.data
+        )
+        group_settings.save_basic(current_user, group, settings)
+        flash(messages.BASIC_SETTINGS_SAVED, "success")
+        return redirect(url_for("group.group"))
+    return render_template("group/group.html", group=group, form=form)
 
 
 @bp.route("/group/advanced", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Forms of the profile page."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 
 from timetracker.web import fields
 from timetracker.web.forms import CURRENT_PASSWORD
@@ -19,3 +19,12 @@ class PasswordForm(FlaskForm):
     new_password = PasswordField("New password", [fields.NEW_PASSWORD])
     confirm = fields.confirm_password("new_password")
     submit = SubmitField("Change password")
+
+
+class TimeZoneForm(FlaskForm):
+    time_zone = SelectField("Time zone")
+    submit = SubmitField("Save")
+
+    def offer(self, group_zone: str) -> None:
+        """Offer every zone, and first the group's default (stored as none of the user's own)."""
+        self.time_zone.choices = [SelectChoice("", f"The group's: {group_zone}"), *fields.time_zone_choices()]

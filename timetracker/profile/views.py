@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from timetracker import messages
 from timetracker.errors import FieldError
 from timetracker.profile.blueprint import bp
-from timetracker.profile.forms import PasswordForm, ProfileForm
+from timetracker.profile.forms import PasswordForm, ProfileForm, TimeZoneForm
 from timetracker.rights import Right
 from timetracker.security import throttle
 from timetracker.security.login import keep_session
@@ -61,10 +61,39 @@ def password() -> Response | str:
     return _page(password_form=form)
 
 
-def _page(profile_form: ProfileForm | None = None, password_form: PasswordForm | None = None) -> str:
-    """Render the profile page; the form that was not submitted starts fresh."""
+@bp.route("/time-zone", methods=["POST"])
+@right_required(Right.MANAGE_OWN_SETTINGS)
+def time_zone() -> Response | str:
+    """Choose the time zone your days and times follow (none: the group's)."""
+    form = _time_zone_form()
+    if form.validate_on_submit():
+        membership.set_time_zone(current_user, form.time_zone.data or None)
+        flash(messages.TIME_ZONE_SAVED, "success")
+        return redirect(url_for("profile.profile"))
+    return _page(time_zone_form=form)
+
+
+def _time_zone_form(**kwargs: object) -> TimeZoneForm:
+    form = TimeZoneForm(prefix="zone", data={"time_zone": current_user.time_zone or ""}, **kwargs)
+    form.offer(current_user.group.time_zone)
+    return form
+
+
+def _page(
+    profile_form: ProfileForm | None = None,
+    password_form: PasswordForm | None = None,
+    time_zone_form: TimeZoneForm | None = None,
+) -> str:
+    """Render the profile page; the forms that were not submitted start fresh."""
     if profile_form is None:
         profile_form = ProfileForm(prefix="profile", obj=current_user, formdata=None)
     if password_form is None:
         password_form = PasswordForm(prefix="password", formdata=None)
-    return render_template("profile/profile.html", profile_form=profile_form, password_form=password_form)
+    if time_zone_form is None:
+        time_zone_form = _time_zone_form(formdata=None)
+    return render_template(
+        "profile/profile.html",
+        profile_form=profile_form,
+        password_form=password_form,
+        time_zone_form=time_zone_form,
+    )

@@ -1,12 +1,15 @@
-"""The group's advanced settings: switching group two-factor authentication, and its pre-flight.
+"""The group's settings: the basic ones of time tracking, and the advanced ones.
 
-The pre-flight tells a manager, before the switch, whether mail works and who would be
-locked out: active users who would need an emailed code but have no email.
+Basic: the first day of the week, the members' default time zone, the lock date. Advanced:
+the name and description, and group two-factor authentication with its pre-flight, which
+tells a manager before the switch whether mail works and who would be locked out: active
+users who would need an emailed code but have no email.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,6 +24,30 @@ from timetracker.rights import Right
 from timetracker.security.second_factor import Factor, second_factor_for
 
 TEST_MAIL = "test"
+
+
+@dataclass(frozen=True)
+class BasicSettings:
+    first_day_of_week: int  # 0 Monday … 6 Sunday
+    time_zone: str  # an IANA name (validation.time_zone)
+    lock_date: date | None
+
+
+def save_basic(actor: User, group: Group, settings: BasicSettings) -> None:
+    """Store the basic settings; a change is audited (the lock date guards past time).
+
+    :raise PermissionDenied: the actor lacks ``manage_basic_settings`` in this group.
+    """
+    if not (actor.can(Right.MANAGE_BASIC_SETTINGS) and actor.group_id == group.id):
+        raise PermissionDenied()
+    new = asdict(settings)
+    changed = {name: str(value) for name, value in new.items() if getattr(group, name) != value}
+    if not changed:
+        return
+    for name, value in new.items():
+        setattr(group, name, value)
+    audit.record(Event.GROUP_SETTINGS_CHANGED, actor=actor, fields=sorted(changed), **changed)
+    db.session.commit()
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,12 @@ def update_profile(user: User, *, name: str, email: str | None, current_password
         db.session.commit()
 
 
+def set_time_zone(user: User, time_zone: str | None) -> None:
+    """Store the zone ``user``'s days and times follow; None follows the group's."""
+    user.time_zone = time_zone
+    db.session.commit()
+
+
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     """Change the user's own password after checking the current one; other sessions end."""
     require_password(

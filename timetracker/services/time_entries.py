@@ -8,17 +8,18 @@ for a user or entry the actor may not touch (views answer 403, or 404 for an ent
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from timetracker import clock, database, ids, messages
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
-from timetracker.models import Group, Project, Task, TimeEntry, User, users_of
+from timetracker.models import Group, Project, Role, Task, TimeEntry, User, users_of
 from timetracker.rights import Right, outranks
 from timetracker.validation import DAY_MINUTES
 
@@ -53,11 +54,11 @@ def may_track_for(actor: User, user: User) -> bool:
 def trackable_users(actor: User) -> list[User]:
     """Return the users whose time ``actor`` may track: themself first, then by name."""
     users = [actor] if may_track_for(actor, actor) else []
-    if actor.can(Right.TRACK_TIME):
-        others = db.session.scalars(
-            users_of(actor.group_id).where(User.active.is_(True), User.id != actor.id)
-        )
-        users += [user for user in others if may_track_for(actor, user)]
+    if actor.is_active and actor.can(Right.TRACK_TIME):
+        others = users_of(actor.group_id).where(User.active.is_(True), User.id != actor.id)
+        if not actor.role.is_top:  # the rank rule of ``may_track_for``, in SQL
+            others = others.where(Role.rank < actor.role.rank)
+        users += db.session.scalars(others.options(contains_eager(User.role)))
     return users
 
 
@@ -110,18 +111,19 @@ def may_change_day(actor: User, day: date) -> bool:
 def choosable_projects(group: Group) -> list[Project]:
     """Return the group's active projects by name; their ``tasks`` list active ones first."""
     query = select(Project).where(Project.group_id == group.id, Project.active.is_(True))
-    return list(db.session.scalars(query.order_by(Project.name_key)))
+    return list(db.session.scalars(query.order_by(Project.name_key).options(selectinload(Project.tasks))))
 
 
 def entries_between(user: User, first: date, last: date) -> list[TimeEntry]:
-    """Return ``user``'s entries from ``first`` to ``last`` (inclusive), running timer included."""
-    return list(
-        db.session.scalars(
-            select(TimeEntry)
-            .where(TimeEntry.user_id == user.id, TimeEntry.day.between(first, last))
-            .order_by(TimeEntry.day, TimeEntry.start_at.is_(None), TimeEntry.start_at, TimeEntry.id)
-        )
+    """Return ``user``'s entries from ``first`` to ``last`` (inclusive), running timer included,
+    with their project, task and who entered them."""
+    query = (
+        select(TimeEntry)
+        .where(TimeEntry.user_id == user.id, TimeEntry.day.between(first, last))
+        .order_by(TimeEntry.day, TimeEntry.start_at.is_(None), TimeEntry.start_at, TimeEntry.id)
+        .options(joinedload(TimeEntry.project), joinedload(TimeEntry.task), joinedload(TimeEntry.entered_by))
     )
+    return list(db.session.scalars(query))
 
 
 def minutes_between(user: User, first: date, last: date) -> int:
@@ -139,6 +141,22 @@ def running_timer(user: User) -> TimeEntry | None:
     return db.session.scalar(
         select(TimeEntry).where(TimeEntry.user_id == user.id, TimeEntry.minutes.is_(None))
     )
+
+
+def details_of(entry: TimeEntry) -> EntryDetails:
+    """Return the details that would make ``entry`` again, for an edit to start from.
+
+    Its local start and finish when both fall on its day in its user's zone (today's zone: a
+    user who moved may see other times), else its minutes: a timer that ran over midnight is
+    kept as a duration, since a start and finish on one day cannot describe it.
+    """
+    kept = EntryDetails(entry.day, entry.project_id, entry.task_id, note=entry.note)
+    if entry.start_at is None or entry.finish_at is None:
+        return replace(kept, minutes=entry.minutes)
+    start, finish = (instant.astimezone(entry.user.zone) for instant in (entry.start_at, entry.finish_at))
+    if start.date() != entry.day or finish.date() != entry.day or finish <= start:
+        return replace(kept, minutes=entry.minutes)
+    return replace(kept, start=start.time(), finish=finish.time())
 
 
 def elapsed_minutes(timer: TimeEntry, now: datetime | None = None) -> int:
@@ -159,9 +177,7 @@ def create(actor: User, user: User, details: EntryDetails) -> TimeEntry:
     if not may_track_for(actor, user):
         raise PermissionDenied()
     database.lock(user)
-    entry = TimeEntry(user=user, group_id=user.group_id)
-    _apply(actor, entry, details)
-    db.session.add(entry)
+    entry = add(actor, user, details)
     db.session.commit()
     return entry
 
@@ -172,10 +188,7 @@ def update(actor: User, entry: TimeEntry, details: EntryDetails) -> None:
         raise PermissionDenied()
     database.lock(entry.user)
     db.session.refresh(entry)
-    _require_open_day(actor, entry.day, "day")
-    if entry.running:
-        raise FieldError("project_id", messages.TIMER_ALREADY_RUNNING)
-    _apply(actor, entry, details)
+    change(actor, entry, details)
     db.session.commit()
 
 
@@ -186,22 +199,48 @@ def delete(actor: User, entry: TimeEntry) -> None:
     """
     if not may_track_for(actor, entry.user):
         raise PermissionDenied()
+    remove(actor, entry)
+    db.session.commit()
+
+
+# --- writing in the caller's transaction ---------------------------------------------------------
+# For a caller that changes several entries and commits once (the week grid): it has checked
+# ``may_track_for`` and holds ``database.lock`` of the worked-for user. Nothing here commits.
+
+
+def add(actor: User, user: User, details: EntryDetails) -> TimeEntry:
+    """Put a new entry for ``user`` into the session. Raises as ``create``."""
+    entry = TimeEntry(user=user, group_id=user.group_id)
+    _apply(actor, entry, details)
+    db.session.add(entry)
+    return entry
+
+
+def change(actor: User, entry: TimeEntry, details: EntryDetails) -> None:
+    """Change a completed entry in the session. Raises as ``update``."""
+    _require_open_day(actor, entry.day, "day")
+    if entry.running:
+        raise FieldError("project_id", messages.TIMER_ALREADY_RUNNING)
+    _apply(actor, entry, details)
+
+
+def remove(actor: User, entry: TimeEntry) -> None:
+    """Delete an entry in the session. Raises as ``delete``."""
     _require_open_day(actor, entry.day, "day")
     db.session.delete(entry)
-    db.session.commit()
 
 
 def start_timer(actor: User, user: User, project_id: int | None, task_id: int | None, note: str) -> TimeEntry:
     """Start ``user``'s timer now, on their local today; commit.
 
-    :raise FieldError: a timer already runs, the project or task cannot take time, the day is
-        locked or already holds 24 hours.
+    :raise FieldError: on ``timer`` when a timer already runs; the project or task cannot take
+        time, the day is locked or already holds 24 hours.
     """
     if not may_track_for(actor, user):
         raise PermissionDenied()
     database.lock(user)
     if running_timer(user) is not None:
-        raise FieldError("project_id", messages.TIMER_ALREADY_RUNNING)
+        raise FieldError("timer", messages.TIMER_ALREADY_RUNNING)
     day = today(user)
     project, task = _choosable(user.group, project_id, task_id)
     _require_open_day(actor, day, "project_id")
@@ -221,7 +260,7 @@ def start_timer(actor: User, user: User, project_id: int | None, task_id: int | 
         db.session.commit()
     except IntegrityError:  # the unique index of running timers: another client started one first
         db.session.rollback()
-        raise FieldError("project_id", messages.TIMER_ALREADY_RUNNING) from None
+        raise FieldError("timer", messages.TIMER_ALREADY_RUNNING) from None
     return timer
 
 
@@ -283,8 +322,11 @@ def _span(user: User, details: EntryDetails) -> tuple[int, datetime | None, date
             "finish" if has_times else "duration",
             messages.START_AND_FINISH if has_times else messages.DURATION_OR_TIMES,
         )
-    start_at = datetime.combine(details.day, details.start, tzinfo=user.zone).astimezone(UTC)
-    finish_at = datetime.combine(details.day, details.finish, tzinfo=user.zone).astimezone(UTC)
+    try:
+        start_at = datetime.combine(details.day, details.start, tzinfo=user.zone).astimezone(UTC)
+        finish_at = datetime.combine(details.day, details.finish, tzinfo=user.zone).astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 in a zone away from UTC
+        raise FieldError("day", messages.DAY_OUT_OF_RANGE) from None
     minutes = int((finish_at - start_at).total_seconds() // 60)
     if minutes <= 0:
         raise FieldError("finish", messages.FINISH_BEFORE_START)

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, SecurityError, TooManyRequests
 from werkzeug.wrappers import Response
 
 from timetracker import clock, messages
-from timetracker.api.blueprint import PREFIX as API_PREFIX
+from timetracker.api.blueprint import is_api_path
 from timetracker.api.errors import ApiError, api_error, error_response
 from timetracker.api.errors import http_error as api_http_error
 from timetracker.errors import PermissionDenied
@@ -30,15 +30,11 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(SecurityError, _untrusted_host)
 
 
-def _in_api() -> bool:
-    return request.path == API_PREFIX or request.path.startswith(f"{API_PREFIX}/")
-
-
 def _http_error(error: HTTPException) -> tuple[str, int] | Response:
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
-    if _in_api():
+    if is_api_path(request.path):
         return api_http_error(error)
     # Werkzeug's stock descriptions are generic; a description given by our code is shown.
     message = error.description if error.description != type(error).description else None
@@ -51,7 +47,7 @@ def _too_many_requests(error: TooManyRequests) -> Response:
     wait = max(1, current.reset_at - int(time.time())) if current else 60
     retry_at = clock.now() + timedelta(seconds=wait)
     message = messages.TRY_AGAIN_IN.format(wait=_duration(wait), time=retry_at.strftime("%H:%M UTC"))
-    if _in_api():
+    if is_api_path(request.path):
         response = error_response(429, "rate_limited", message)
         response.headers["Retry-After"] = str(wait)
         return response

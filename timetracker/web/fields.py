@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from wtforms import Field, Form, PasswordField
+from wtforms import Field, Form, PasswordField, SelectChoice
 from wtforms.validators import ValidationError
 
 from timetracker import messages, validation
@@ -38,8 +40,11 @@ NEW_PASSWORD = Rule(validation.password)
 
 
 def show_error(form: Form, error: FieldError) -> None:
-    """Put a domain's field error on the form field it names."""
-    form[error.field].errors.append(error.message)
+    """Put a domain's field error on the form field it names, or on the form when it has no such field."""
+    if error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
 
 
 OPTIONAL_NEW_PASSWORD = Rule(lambda value: validation.password(value) if value else "")
@@ -53,3 +58,19 @@ def confirm_password(of: str) -> PasswordField:
             raise ValidationError(messages.PASSWORDS_DIFFER)
 
     return PasswordField("Confirm password", [repeats])
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def weekday_choices() -> list[SelectChoice]:
+    """Return the days of the week as select choices, 0 for Monday."""
+    return [SelectChoice(str(number), name) for number, name in enumerate(WEEKDAYS)]
+
+
+@cache
+def time_zone_choices() -> tuple[SelectChoice, ...]:
+    """Return the IANA time zones ``zoneinfo`` knows, by name, as select choices."""
+    return tuple(
+        SelectChoice(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+    )

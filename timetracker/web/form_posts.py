@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask, abort, request
 
 from timetracker import messages
+from timetracker.api.blueprint import is_api_path
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -22,7 +23,7 @@ def init_app(app: Flask) -> None:
 
 
 def _require_a_form_post() -> None:
-    if request.method in SAFE_METHODS or request.blueprint == "api":
+    if request.method in SAFE_METHODS or is_api_path(request.path):
         return
     if request.mimetype not in FORM_TYPES and (request.content_length or 0) > 0:
         abort(415, description=messages.FORM_POSTS_ONLY)
