@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.conftest import API, AppClock, People, assert_error, token_for
+from tests.conftest import API, AppClock, People, assert_error, new_client, token_for
 from timetracker import messages
 from timetracker.extensions import db
 from timetracker.models import Group, Project, Task, TimeEntry
@@ -603,3 +603,29 @@ def test_a_role_without_time_rights_sees_no_projects(app: Flask, client: FlaskCl
     jane = as_(client, "user")
     assert_error(jane.get("/projects"), 403, "forbidden", messages.API_NO_TIME_RIGHTS)
     assert_error(jane.get("/timer"), 403, "forbidden")
+
+
+def test_a_body_nested_too_deep_is_a_400(app: Flask, people: People) -> None:
+    api = new_client(app)
+    token = token_for(api, "user")
+    body = "[" * 100_000 + "]" * 100_000
+    response = api.post(
+        "/api/v1/time-entries",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 400 and response.json["error"] == "invalid_request"
+
+
+def test_a_body_over_a_megabyte_is_a_413(app: Flask, people: People) -> None:
+    api = new_client(app)
+    token = token_for(api, "user")
+    body = '{"note": "' + "x" * (1024 * 1024) + '"}'
+    response = api.post(
+        "/api/v1/time-entries",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 413 and response.json["error"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -136,3 +137,48 @@ def test_user_enables_an_authenticator_and_logs_in_with_it_then_with_a_recovery_
     page.get_by_label("Recovery code").fill(recovery_codes[0])
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Hello, Jane User")).to_be_visible()
+
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
+
+
+def test_a_day_of_work_with_the_timer_an_entry_and_the_week_grid(
+    page: Page, live_server: str, people: People, smtp: SmtpSink
+) -> None:
+    people.require_group_2fa()
+    website, (design, _) = people.add_project("Website", ("Design", "Build"))
+    log_in(page, live_server, "user")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("2FA code").fill(read_code(smtp, "jane@example.com"))
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("link", name="Time", exact=True).click()
+    expect(page.get_by_role("heading", name="Time", exact=True)).to_be_visible()
+    page.locator("#timer-project_id").select_option(label="Website")
+    page.get_by_role("button", name="Start timer").click()
+    expect(page.get_by_role("heading", name="Timer running")).to_be_visible()
+    expect(page.locator(".elapsed")).to_have_text("0:00")
+    page.get_by_role("button", name="Stop timer").click()
+    expect(page.get_by_text("Timer stopped: 0:01.")).to_be_visible()  # a first minute counts one
+
+    page.locator("#entry-project_id").select_option(label="Website")
+    expect(page.locator("#entry-task_id optgroup[label=Website]")).not_to_have_attribute("hidden", "")
+    page.locator("#entry-task_id").select_option(label="Design")
+    page.get_by_label("Duration").fill("1:30")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Time saved.")).to_be_visible()
+    expect(page.locator("tfoot .total").first).to_have_text("1:30")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "time.png", full_page=True)
+
+    page.get_by_role("link", name="Week", exact=True).click()
+    expect(page.locator(".week-sum")).to_have_text("1:30")
+    cell = page.locator(f"input[name^='cell-{website}-{design}-']").and_(page.locator("[value='1:30']"))
+    cell.fill("2:15")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The week was saved.")).to_be_visible()
+    expect(page.locator(".week-sum")).to_have_text("2:15")
+    page.screenshot(path=SCREENSHOTS / "week.png", full_page=True)
+
+    page.get_by_role("link", name="Day", exact=True).click()
+    expect(page.locator("tfoot .total").first).to_have_text("2:15")

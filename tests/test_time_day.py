@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from tests.conftest import AppClock, BrowserClient, People, assert_labels, at_once, new_client, session_copy
+from timetracker.errors import PermissionDenied
 from timetracker.extensions import db
 from timetracker.models import Group, Project, Task, TimeEntry
+from timetracker.services import time_entries
 
 DAY = "2026-11-18"  # a Wednesday
 
@@ -561,3 +563,111 @@ def test_a_bad_date_is_a_400(client: BrowserClient, people: People, query: str) 
     client.login("user")
     response = client.get(f"/time?{query}")
     assert response.status_code == 400 and "Give the date as YYYY-MM-DD." in response.text
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-10", "9999-12-31", "9999-12-20"])
+def test_the_edges_of_the_calendar_are_a_400(client: BrowserClient, people: People, day: str) -> None:
+    client.login("user")
+    for page in ("/time", "/time/week"):
+        response = client.get(f"{page}?date={day}")
+        assert response.status_code == 400 and "Choose a date between the years 1 and 9999." in response.text
+
+
+# --- found by the attacker's review -------------------------------------------------------------
+
+
+def test_a_timer_on_a_day_locked_meanwhile_is_not_stopped_without_the_right(
+    app: Flask, client: BrowserClient, people: People, work: dict[str, Any], frozen_clock: AppClock
+) -> None:
+    frozen_clock.freeze(datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
+    client.login("user")
+    start(client, work["website"])
+    lock(app, people, DAY)
+    frozen_clock.move(minutes=180)
+    refused = client.submit("/time/timer/stop", follow_redirects=True)
+    assert f"Time on and before {DAY} is locked." in refused.text
+    assert entries(app)[0].running
+    supervisor = new_client(app)  # override_date_lock
+    supervisor.login("supervisor")
+    supervisor.submit(f"/time/timer/stop?user={people.ids['user']}")
+    assert entries(app)[0].minutes == 180
+
+
+def test_a_timer_stopped_within_its_first_minute_counts_one(
+    app: Flask, client: BrowserClient, people: People, work: dict[str, Any], frozen_clock: AppClock
+) -> None:
+    frozen_clock.freeze(datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
+    client.login("user")
+    start(client, work["website"])
+    frozen_clock.move(seconds=20)
+    assert "Timer stopped: 0:01." in client.submit("/time/timer/stop", follow_redirects=True).text
+    assert entries(app)[0].minutes == 1
+
+
+def test_a_timer_on_a_full_day_is_not_stopped(
+    app: Flask, client: BrowserClient, people: People, work: dict[str, Any], frozen_clock: AppClock
+) -> None:
+    frozen_clock.freeze(datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
+    client.login("user")
+    start(client, work["website"])
+    add(client, work["website"], "24:00")
+    frozen_clock.move(minutes=30)
+    refused = client.submit("/time/timer/stop", follow_redirects=True)
+    assert f"That makes more than 24 hours on {DAY}." in refused.text and entries(app)[0].running
+
+
+def test_an_entry_deleted_meanwhile_is_not_found(
+    app: Flask, client: BrowserClient, people: People, work: dict[str, Any]
+) -> None:
+    client.login("user")
+    add(client, work["website"], "1:00")
+    with app.app_context():
+        actor = people.user("user")
+        stale = time_entries.entry_of(actor, entries(app)[0].id)
+        db.session.execute(delete(TimeEntry))  # another request, committed first
+        db.session.commit()
+        with pytest.raises(PermissionDenied):
+            time_entries.update(actor, stale, time_entries.details_of(stale))
+
+
+@pytest.fixture
+def berlin(app: Flask, people: People) -> None:
+    with app.app_context():
+        people.user("user").time_zone = "Europe/Berlin"
+        db.session.commit()
+
+
+def test_a_time_the_clocks_skip_is_refused(
+    app: Flask, client: BrowserClient, people: People, work: dict[str, Any], berlin: None
+) -> None:
+    client.login("user")
+    form = entry_form(work["website"], start="02:30", finish="03:30")
+    refused = client.submit("/time?date=2026-03-29", form)  # 02:00 becomes 03:00 in Berlin
+    assert refused.status_code == 200 and "There is no 02:30 on this day: the clocks skip it." in refused.text
+    assert entries(app) == []
+
+
+def test_an_entry_over_the_autumn_hour_keeps_its_minutes_when_edited(
+    app: Flask, client: BrowserClient, people: People, work: dict[str, Any], berlin: None
+) -> None:
+    with app.app_context():
+        user = people.user("user")
+        start_at = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)  # 01:30 CEST; 02:30 comes twice that night
+        entry = TimeEntry(
+            user=user,
+            group_id=user.group_id,
+            project_id=work["website"],
+            day=date(2026, 10, 25),
+            minutes=120,
+            start_at=start_at,
+            finish_at=datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+        )
+        db.session.add(entry)
+        db.session.commit()
+        entry_id = entry.id
+    client.login("user")
+    page = client.get(f"/time/{entry_id}/edit").text
+    assert 'value="2:00"' in page  # shown as a duration: 01:30–02:30 would lose the hour
+    form = {**entry_form(work["website"], duration="2:00", note="kept"), "entry-day": "2026-10-25"}
+    assert client.submit(f"/time/{entry_id}/edit", form).status_code == 302
+    assert entries(app)[0].minutes == 120

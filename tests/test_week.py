@@ -184,7 +184,7 @@ def test_a_week_at_the_end_of_the_calendar_is_a_400(
     client.login("user")
     response = client.get(f"/time/week?{query}")
     assert response.status_code == 400
-    assert messages.WEEK_OUT_OF_RANGE in response.text
+    assert messages.DATE_OUT_OF_RANGE in response.text
     assert client.submit(f"/time/week?{query}", {"cell-new-9999-12-31": "1:00"}).status_code == 400
 
 

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     # Send the cookie only when the session changed: a request that lost a race to a concurrent
     # one of the same browser (a double-clicked "Log in") then leaves the winner's cookie alone.
     "SESSION_REFRESH_EACH_REQUEST": False,
+    # No page or API body comes near it (a week grid is a few kB): larger requests get 413.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Flask-SQLAlchemy. None means a SQLite file in the instance folder.
     "SQLALCHEMY_DATABASE_URI": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {},

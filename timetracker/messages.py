@@ -54,6 +54,7 @@ ENTRY_SAVED = "Time saved."
 BASIC_SETTINGS_SAVED = "Basic settings saved."
 TIME_ZONE_SAVED = "Time zone saved."
 BAD_DATE = "Give the date as YYYY-MM-DD."
+NO_SUCH_LOCAL_TIME = "There is no {time} on this day: the clocks skip it."
 DAY_OUT_OF_RANGE = "Choose a date between the years 1 and 9999 that has this time."
 NO_EDIT_RUNNING_TIMER = "A running timer is stopped, not edited."
 ENTRY_DELETED = "Entry deleted."
@@ -73,7 +74,7 @@ WEEK_ROW_EXISTS = "This project and task already have a row: fill in that row."
 WEEK_CELL_SEVERAL = "Several entries: change them on the day's page."
 WEEK_CELL_DETAILED = "Has a start and finish or a note: change it on the day's page."
 WEEK_CELL_TIMER = "A timer is running: stop it on the day's page."
-WEEK_OUT_OF_RANGE = "Choose a week between the years 1 and 9999."
+DATE_OUT_OF_RANGE = "Choose a date between the years 1 and 9999."
 
 # What each right allows, by the right's name (shown on the start page and the role form).
 RIGHT_DESCRIPTIONS = {

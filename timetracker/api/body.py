@@ -30,7 +30,10 @@ def json_object(*, required: bool = True) -> dict[str, Any]:
     """
     if not required and not request.get_data():
         return {}
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes: no body of ours looks so
+        body = None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", messages.API_NOT_AN_OBJECT)
     return body

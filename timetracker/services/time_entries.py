@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,9 @@ from timetracker.rights import Right, outranks
 from timetracker.validation import DAY_MINUTES
 
 Row = TypeVar("Row")
+
+# Entries, and the days pages show with their week and neighbours, stay inside the years 1 to 9999.
+FIRST_DAY, LAST_DAY = date.min + timedelta(days=14), date.max - timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -153,8 +157,12 @@ def details_of(entry: TimeEntry) -> EntryDetails:
     kept = EntryDetails(entry.day, entry.project_id, entry.task_id, note=entry.note)
     if entry.start_at is None or entry.finish_at is None:
         return replace(kept, minutes=entry.minutes)
-    start, finish = (instant.astimezone(entry.user.zone) for instant in (entry.start_at, entry.finish_at))
-    if start.date() != entry.day or finish.date() != entry.day or finish <= start:
+    zone = entry.user.zone
+    start, finish = (instant.astimezone(zone) for instant in (entry.start_at, entry.finish_at))
+    on_its_day = start.date() == entry.day == finish.date() and start < finish
+    # A wall-clock time the autumn change shows twice must not come back as the other one.
+    unambiguous = all(_instant(local.date(), local.time(), zone) == local for local in (start, finish))
+    if not (on_its_day and unambiguous):
         return replace(kept, minutes=entry.minutes)
     return replace(kept, start=start.time(), finish=finish.time())
 
@@ -186,9 +194,7 @@ def update(actor: User, entry: TimeEntry, details: EntryDetails) -> None:
     """Change a completed entry (its day too); commit. Raises as ``create``, and for a locked old day."""
     if not may_track_for(actor, entry.user):
         raise PermissionDenied()
-    database.lock(entry.user)
-    db.session.refresh(entry)
-    change(actor, entry, details)
+    change(actor, _locked_again(entry), details)
     db.session.commit()
 
 
@@ -199,8 +205,20 @@ def delete(actor: User, entry: TimeEntry) -> None:
     """
     if not may_track_for(actor, entry.user):
         raise PermissionDenied()
-    remove(actor, entry)
+    remove(actor, _locked_again(entry))
     db.session.commit()
+
+
+def _locked_again(entry: TimeEntry) -> TimeEntry:
+    """Take the row lock of the entry's user and read the entry again.
+
+    :raise PermissionDenied: another request deleted it meanwhile (views answer 404).
+    """
+    database.lock(entry.user)
+    fresh = db.session.get(TimeEntry, entry.id, populate_existing=True)
+    if fresh is None:
+        raise PermissionDenied()
+    return fresh
 
 
 # --- writing in the caller's transaction ---------------------------------------------------------
@@ -268,10 +286,12 @@ def stop_timer(actor: User, user: User) -> tuple[TimeEntry, bool]:
     """Complete ``user``'s running timer on the day it started; commit.
 
     The minutes are capped so that the day holds at most 24 hours (a timer left running
-    over midnight, or for days, stops there).
+    over midnight, or for days, stops there); a timer stopped within its first minute counts one.
 
     :return: the entry, and whether its minutes were capped.
-    :raise FieldError: on ``timer`` when no timer runs (another client stopped it).
+    :raise FieldError: on ``timer`` when no timer runs (another client stopped it), when its day
+        was locked meanwhile (someone with ``override_date_lock`` stops it), or when its day
+        holds 24 hours already (delete the timer, or make room on its day).
     """
     if not may_track_for(actor, user):
         raise PermissionDenied()
@@ -280,9 +300,12 @@ def stop_timer(actor: User, user: User) -> tuple[TimeEntry, bool]:
     if timer is None:
         raise FieldError("timer", messages.NO_TIMER_RUNNING)
     assert timer.start_at is not None
-    elapsed = elapsed_minutes(timer)
+    _require_open_day(actor, timer.day, "timer")
+    elapsed = max(1, elapsed_minutes(timer))
     room = DAY_MINUTES - minutes_between(user, timer.day, timer.day)
-    timer.minutes = max(0, min(elapsed, room))
+    if room < 1:
+        raise FieldError("timer", messages.DAY_OVER_24_HOURS.format(day=timer.day.isoformat()))
+    timer.minutes = min(elapsed, room)
     timer.finish_at = timer.start_at + timedelta(minutes=timer.minutes)
     timer.entered_by = actor
     db.session.commit()
@@ -300,6 +323,8 @@ def _apply(actor: User, entry: TimeEntry, details: EntryDetails) -> None:
         over 24 hours), ``start``/``finish`` (one without the other, finish before start).
     """
     user = entry.user
+    if not FIRST_DAY <= details.day <= LAST_DAY:
+        raise FieldError("day", messages.DATE_OUT_OF_RANGE)
     _require_open_day(actor, details.day, "day")
     project, task = _choosable(user.group, details.project_id, details.task_id, keeping=entry)
     minutes, start_at, finish_at = _span(user, details)
@@ -322,15 +347,24 @@ def _span(user: User, details: EntryDetails) -> tuple[int, datetime | None, date
             "finish" if has_times else "duration",
             messages.START_AND_FINISH if has_times else messages.DURATION_OR_TIMES,
         )
-    try:
-        start_at = datetime.combine(details.day, details.start, tzinfo=user.zone).astimezone(UTC)
-        finish_at = datetime.combine(details.day, details.finish, tzinfo=user.zone).astimezone(UTC)
-    except OverflowError:  # year 1 or 9999 in a zone away from UTC
-        raise FieldError("day", messages.DAY_OUT_OF_RANGE) from None
+    start_at = _instant(details.day, details.start, user.zone)
+    finish_at = _instant(details.day, details.finish, user.zone)
+    for field, given, instant in (("start", details.start, start_at), ("finish", details.finish, finish_at)):
+        if instant.astimezone(user.zone).time() != given:  # skipped by the spring change of the clocks
+            raise FieldError(field, messages.NO_SUCH_LOCAL_TIME.format(time=given.strftime("%H:%M")))
     minutes = int((finish_at - start_at).total_seconds() // 60)
     if minutes <= 0:
         raise FieldError("finish", messages.FINISH_BEFORE_START)
     return minutes, start_at, finish_at
+
+
+def _instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """Return the UTC instant of the wall-clock time ``wall`` on ``day`` in ``zone`` (its first
+    occurrence when the clocks go back)."""
+    try:
+        return datetime.combine(day, wall.replace(fold=0), tzinfo=zone).astimezone(UTC)
+    except OverflowError:  # years 1 and 9999, in a zone away from UTC
+        raise FieldError("day", messages.DAY_OUT_OF_RANGE) from None
 
 
 def _choosable(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -14,9 +14,6 @@ from timetracker.services.week_grid import WeekGrid
 from timetracker.time import whose
 from timetracker.time.blueprint import bp
 
-# A week shown with links to its neighbours stays inside the years 1 to 9999.
-_FIRST_SHOWN, _LAST_SHOWN = date.min + timedelta(days=14), date.max - timedelta(days=14)
-
 
 @bp.route("/time/week", methods=["GET", "POST"])
 @login_required
@@ -24,8 +21,6 @@ def week() -> Response | str:
     """Show the worked-for user's week holding ``?date=`` as a grid; save the whole grid at once."""
     user = whose.worked_for()
     shown = whose.shown_day(user)
-    if not _FIRST_SHOWN <= shown <= _LAST_SHOWN:
-        abort(400, description=messages.WEEK_OUT_OF_RANGE)
     if request.method == "GET":
         return _week_page(week_grid.read(current_user, user, shown))
     grid = week_grid.save(current_user, user, shown, request.form)

@@ -42,9 +42,12 @@ def shown_day(user: User) -> date:
     if raw is None:
         return time_entries.today(user)
     try:
-        return date.fromisoformat(raw)
+        shown = date.fromisoformat(raw)
     except ValueError:
         abort(400, description=messages.BAD_DATE)
+    if not time_entries.FIRST_DAY <= shown <= time_entries.LAST_DAY:
+        abort(400, description=messages.DATE_OUT_OF_RANGE)
+    return shown
 
 
 def trackable() -> list[User]:
