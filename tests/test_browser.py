@@ -167,7 +167,7 @@ def test_a_day_of_work_with_the_timer_an_entry_and_the_week_grid(
     page.get_by_label("Duration").fill("1:30")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Time saved.")).to_be_visible()
-    expect(page.locator("tfoot .total").first).to_have_text("1:31")  # with the timer's minute
+    expect(page.locator(".totals .total").first).to_have_text("1:31")  # with the timer's minute
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "time.png", full_page=True)
 
@@ -181,4 +181,4 @@ def test_a_day_of_work_with_the_timer_an_entry_and_the_week_grid(
     page.screenshot(path=SCREENSHOTS / "week.png", full_page=True)
 
     page.get_by_role("link", name="Day", exact=True).click()
-    expect(page.locator("tfoot .total").first).to_have_text("2:16")
+    expect(page.locator(".totals .total").first).to_have_text("2:16")

@@ -256,8 +256,8 @@ def test_totals_of_the_day_and_the_week(client: BrowserClient, people: People, w
     add(client, work["website"], "4:00", day="2026-11-16")  # Monday: the same week
     add(client, work["website"], "8:00", day="2026-11-15")  # Sunday: the week before
     page = client.get(f"/time?date={DAY}").text
-    assert 'class="nowrap total">3:45<' in page  # day total
-    assert 'class="nowrap total">7:45<' in page  # week total, Monday to Sunday
+    assert '<dd class="total">3:45<' in page  # day total
+    assert '<dd class="total">7:45<' in page  # week total, Monday to Sunday
 
 
 def test_the_groups_first_day_of_week_moves_the_week_total(
@@ -270,7 +270,7 @@ def test_the_groups_first_day_of_week_moves_the_week_total(
     add(client, work["website"], "1:00")
     add(client, work["website"], "8:00", day="2026-11-15")  # Sunday: now the week's first day
     page = client.get(f"/time?date={DAY}").text
-    assert 'class="nowrap total">9:00<' in page and "(from 2026-11-15)" in page
+    assert '<dd class="total">9:00<' in page and "(from 2026-11-15)" in page
 
 
 def test_edit_changes_the_entry_and_its_date(
