@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -465,6 +465,19 @@ class People:
             db.session.add(project)
             db.session.commit()
             return project.id, [task.id for task in made]  # in the order given
+
+    def add_entry(self, login: str, project_id: int, day: date, minutes: int = 60) -> int:
+        """Record ``minutes`` for ``login`` on ``project_id`` straight in the database; return its id."""
+        from timetracker.models import TimeEntry
+
+        with self.app.app_context():
+            user = self.user(login)
+            entry = TimeEntry(
+                user=user, group_id=user.group_id, project_id=project_id, day=day, minutes=minutes
+            )
+            db.session.add(entry)
+            db.session.commit()
+            return entry.id
 
     def role_id(self, role_name: str, group_id: int | None = None) -> int:
         """Return the id of a role of Acme (or of ``group_id``) by name."""

@@ -318,18 +318,8 @@ def test_time_on_behalf_follows_rank_and_group(
 def test_entry_ids_out_of_reach_are_not_found(
     app: Flask, client: FlaskClient, people: People, projects: dict, actor: str, owner: str, reachable: bool
 ) -> None:
-    with app.app_context():
-        project_id = projects["elsewhere" if owner.startswith("other") else "website"]
-        entry = TimeEntry(
-            user=people.user(owner),
-            group_id=people.user(owner).group_id,
-            project_id=project_id,
-            day=date(2024, 6, 3),
-            minutes=60,
-        )
-        db.session.add(entry)
-        db.session.commit()
-        entry_id = entry.id
+    project_id = projects["elsewhere" if owner.startswith("other") else "website"]
+    entry_id = people.add_entry(owner, project_id, date(2024, 6, 3))
     caller = as_(client, actor)
     changed = caller.patch(f"/time-entries/{entry_id}", {"note": "mine now"})
     deleted = caller.delete(f"/time-entries/{entry_id}")

@@ -7,30 +7,20 @@ from datetime import date
 from flask import Flask
 
 from tests.conftest import PASSWORD, BrowserClient, People, audit_trail
-from timetracker.extensions import db
-from timetracker.models import TimeEntry
 
 
 def post_urls(app: Flask, people: People) -> list[str]:
     """Return a URL for every route that accepts POST, with ids the top manager may use."""
     project, (task,) = people.add_project("Website", ("Design",))
+    entry = people.add_entry("top", project, date(2026, 11, 18))
     with app.app_context():
-        entry = TimeEntry(
-            user_id=people.ids["top"],
-            group_id=people.group_id,
-            project_id=project,
-            day=date(2026, 11, 18),
-            minutes=60,
-        )
-        db.session.add(entry)
-        db.session.commit()
         ids = {
             "user_id": people.ids["user"],
             "role_id": people.role_id("Supervisor"),
             "token": "any-token",
             "project_id": project,
             "task_id": task,
-            "entry_id": entry.id,
+            "entry_id": entry,
         }
     urls = []
     for rule in app.url_map.iter_rules():

@@ -541,17 +541,7 @@ def test_another_groups_entry_is_not_found(
     app: Flask, client: BrowserClient, people: People, work: dict[str, Any]
 ) -> None:
     theirs, _ = people.add_project("Theirs", group_id=people.other_group_id)
-    with app.app_context():
-        entry = TimeEntry(
-            user_id=people.ids["other-user"],
-            group_id=people.other_group_id,
-            project_id=theirs,
-            day=date(2026, 11, 18),
-            minutes=60,
-        )
-        db.session.add(entry)
-        db.session.commit()
-        entry_id = entry.id
+    entry_id = people.add_entry("other-user", theirs, date(2026, 11, 18))
     client.login("top")
     assert client.get(f"/time/{entry_id}/edit").status_code == 404
     assert client.submit(f"/time/{entry_id}/delete", {"confirmed": "yes"}).status_code == 404
