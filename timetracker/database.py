@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 
+from timetracker import ids
 from timetracker.extensions import db, migrate
+
+Row = TypeVar("Row")
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -26,6 +29,15 @@ def init_app(app: Flask) -> None:
     }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+
+
+def get(model: type[Row], row_id: int) -> Row | None:
+    """Return the row of ``model`` with ``row_id``; None for a number that can be no id.
+
+    Too large a number would make the database fail ("integer out of range", SQLite's
+    OverflowError) rather than find nothing: it is not asked (see ``ids``).
+    """
+    return db.session.get(model, row_id) if ids.in_range(row_id) else None
 
 
 def lock(row: Any) -> None:

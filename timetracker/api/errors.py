@@ -29,8 +29,9 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    response = jsonify(error=code, message=message)
+def error_response(status: int, code: str, message: str, **details: str) -> Response:
+    """Answer ``{"error": code, "message": message}`` with ``status``, and any ``details`` beside."""
+    response = jsonify(error=code, message=message, **details)
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="Time Tracker"'

@@ -37,11 +37,10 @@ _MEMBERS = {"day": "date", "duration": "minutes"}
 
 
 @bp.errorhandler(FieldError)
-def _invalid_entry(error: FieldError) -> tuple[Response, int]:
+def _invalid_entry(error: FieldError) -> Response:
     """Answer a broken rule with the JSON member it concerns."""
     db.session.rollback()
-    field = _MEMBERS.get(error.field, error.field)
-    return jsonify(error="invalid_entry", message=error.message, field=field), 422
+    return error_response(422, "invalid_entry", error.message, field=_MEMBERS.get(error.field, error.field))
 
 
 @bp.errorhandler(PermissionDenied)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from timetracker import audit, database, ids, messages
+from timetracker import audit, database, messages
 from timetracker.audit import Event
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
@@ -280,7 +280,7 @@ def _tell_of_changes(
 
 def _assignable_role(actor: User | None, group: Group, role_id: int) -> Role:
     """Return the role with this id if it belongs to ``group`` and the actor may hand it out."""
-    role = db.session.get(Role, role_id) if ids.in_range(role_id) else None
+    role = database.get(Role, role_id)
     if role is None or role.group_id != group.id:
         raise PermissionDenied()
     if actor is not None and not may_assign(actor, role):

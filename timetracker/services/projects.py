@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from timetracker import ids, messages, validation
+from timetracker import database, messages, validation
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
 from timetracker.models import Project, Task, User
@@ -57,7 +57,7 @@ def project_of(actor: User, project_id: int) -> Project:
     :raise PermissionDenied: no such project in the actor's group, or the actor lacks the right.
     """
     _require_manager(actor)
-    project = db.session.get(Project, project_id) if ids.in_range(project_id) else None
+    project = database.get(Project, project_id)
     if project is None or project.group_id != actor.group_id:
         raise PermissionDenied()
     return project
@@ -69,7 +69,7 @@ def task_of(actor: User, task_id: int) -> Task:
     :raise PermissionDenied: no such task in the actor's group, or the actor lacks the right.
     """
     _require_manager(actor)
-    task = db.session.get(Task, task_id) if ids.in_range(task_id) else None
+    task = database.get(Task, task_id)
     if task is None or task.project.group_id != actor.group_id:
         raise PermissionDenied()
     return task

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from timetracker import clock, database, ids, messages
+from timetracker import clock, database, messages
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
 from timetracker.models import Group, Project, Role, Task, TimeEntry, User, users_of
 from timetracker.rights import Right, outranks
 from timetracker.validation import DAY_MINUTES
-
-Row = TypeVar("Row")
 
 # Entries, and the days pages show with their week and neighbours, stay inside the years 1 to 9999.
 FIRST_DAY, LAST_DAY = date.min + timedelta(days=14), date.max - timedelta(days=14)
@@ -71,7 +68,7 @@ def user_to_track(actor: User, user_id: int | None) -> User:
 
     :raise PermissionDenied: the id is unknown, of another group, or not ranked below the actor.
     """
-    user = actor if user_id is None or user_id == actor.id else _get(User, user_id)
+    user = actor if user_id is None or user_id == actor.id else database.get(User, user_id)
     if user is None or not may_track_for(actor, user):
         raise PermissionDenied()
     return user
@@ -82,7 +79,7 @@ def entry_of(actor: User, entry_id: int) -> TimeEntry:
 
     :raise PermissionDenied: no such entry in the actor's reach (views answer 404).
     """
-    entry = _get(TimeEntry, entry_id)
+    entry = database.get(TimeEntry, entry_id)
     if entry is None or entry.group_id != actor.group_id or not may_track_for(actor, entry.user):
         raise PermissionDenied()
     return entry
@@ -130,14 +127,17 @@ def entries_between(user: User, first: date, last: date) -> list[TimeEntry]:
     return list(db.session.scalars(query))
 
 
-def minutes_between(user: User, first: date, last: date) -> int:
-    """Return the minutes ``user`` recorded from ``first`` to ``last``, a running timer not counted."""
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
-            TimeEntry.user_id == user.id, TimeEntry.day.between(first, last)
-        )
+def minutes_between(user: User, first: date, last: date, *, leaving_out: TimeEntry | None = None) -> int:
+    """Return the minutes ``user`` recorded from ``first`` to ``last``, a running timer not counted.
+
+    :param leaving_out: an entry not to count (the one being changed).
+    """
+    query = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
+        TimeEntry.user_id == user.id, TimeEntry.day.between(first, last)
     )
-    return int(total or 0)
+    if leaving_out is not None and leaving_out.id is not None:
+        query = query.where(TimeEntry.id != leaving_out.id)
+    return int(db.session.scalar(query) or 0)
 
 
 def running_timer(user: User) -> TimeEntry | None:
@@ -377,13 +377,13 @@ def _choosable(
     """
     if project_id is None:
         raise FieldError("project_id", messages.PROJECT_REQUIRED)
-    project = _get(Project, project_id)
+    project = database.get(Project, project_id)
     kept = keeping is not None and keeping.project_id == project_id
     if project is None or project.group_id != group.id or not (project.active or kept):
         raise FieldError("project_id", messages.PROJECT_UNAVAILABLE)
     if task_id is None:
         return project, None
-    task = _get(Task, task_id)
+    task = database.get(Task, task_id)
     task_kept = keeping is not None and keeping.task_id == task_id
     if task is None or task.project_id != project.id or not (task.active or task_kept):
         raise FieldError("task_id", messages.TASK_UNAVAILABLE)
@@ -398,15 +398,5 @@ def _require_open_day(actor: User, day: date, field: str) -> None:
 
 def _require_room(user: User, day: date, minutes: int, *, field: str, leaving_out: TimeEntry | None) -> None:
     """Refuse ``minutes`` more on ``day`` when the day would hold more than 24 hours."""
-    query = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
-        TimeEntry.user_id == user.id, TimeEntry.day == day
-    )
-    if leaving_out is not None and leaving_out.id is not None:
-        query = query.where(TimeEntry.id != leaving_out.id)
-    if int(db.session.scalar(query) or 0) + minutes > DAY_MINUTES:
+    if minutes_between(user, day, day, leaving_out=leaving_out) + minutes > DAY_MINUTES:
         raise FieldError(field, messages.DAY_OVER_24_HOURS.format(day=day.isoformat()))
-
-
-def _get(model: type[Row], row_id: int) -> Row | None:
-    """Return the row with ``row_id``; None for a number that can be no id (too large, negative)."""
-    return db.session.get(model, row_id) if ids.in_range(row_id) else None

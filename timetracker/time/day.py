@@ -185,7 +185,7 @@ def _day_page(
         next_day=day + timedelta(days=1),
         entries=[entry for entry in entries if not entry.running],
         timer=time_entries.running_timer(user),
-        day_total=time_entries.minutes_between(user, day, day),
+        day_total=sum(entry.minutes or 0 for entry in entries),
         week_total=time_entries.minutes_between(user, week[0], week[-1]),
         week_start=week[0],
         locked=not time_entries.may_change_day(current_user, day),
