@@ -330,6 +330,17 @@ def reset_link(smtp: SmtpSink, address: str, nth: int = 1, timeout: float = 10) 
     return mailed(smtp, address, RESET_SUBJECT, RESET_LINK, nth=nth, timeout=timeout)
 
 
+def wait_for_status(client: BrowserClient, text: str, timeout: float = 10) -> str:
+    """Poll the delivery frame of the 2FA page until it shows ``text``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = client.get("/2fa/status").text
+        if text in page:
+            return page
+        assert time.monotonic() < deadline, f"{text!r} never shown; last: {page}"
+        time.sleep(0.05)
+
+
 def mail_queued(app: Flask) -> list[tuple[str, str]]:
     """Return what the outbox holds, sent or not, as (recipient, subject), oldest first."""
     from timetracker.models import OutboxMessage

@@ -20,6 +20,7 @@ from tests.conftest import (
     free_port,
     read_code,
     stop_sender,
+    wait_for_status,
 )
 from timetracker.extensions import db
 from timetracker.mail import outbox
@@ -59,17 +60,6 @@ def hanging_server() -> Iterator[HangingServer]:
     server = HangingServer()
     yield server
     server.close()
-
-
-def wait_for_status(client: BrowserClient, text: str, timeout: float = 10) -> str:
-    """Poll the delivery frame of the 2FA page until it shows ``text``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        page = client.get("/2fa/status").text
-        if text in page:
-            return page
-        assert time.monotonic() < deadline, f"{text!r} never shown; last: {page}"
-        time.sleep(0.05)
 
 
 def messages_in_outbox(app: Flask) -> list[OutboxMessage]:
