@@ -490,6 +490,16 @@ class People:
             db.session.commit()
             return entry.id
 
+    def add_saved_report(self, login: str, name: str, query: str) -> int:
+        """Save a report of ``login`` straight in the database; return its id."""
+        from timetracker.models import SavedReport
+
+        with self.app.app_context():
+            saved = SavedReport(user_id=self.user(login).id, name=name, name_key=name.casefold(), query=query)
+            db.session.add(saved)
+            db.session.commit()
+            return saved.id
+
     def role_id(self, role_name: str, group_id: int | None = None) -> int:
         """Return the id of a role of Acme (or of ``group_id``) by name."""
         group = db.session.get(Group, group_id or self.group_id)

@@ -324,6 +324,7 @@ def test_openapi_description(api: FlaskClient) -> None:
         "/timer",
         "/timer/start",
         "/timer/stop",
+        "/reports",
     }
 
 

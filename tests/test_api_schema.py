@@ -35,16 +35,18 @@ UNTHROTTLED = {
 
 # A well-formed request may still be refused: 422 when it breaks a rule of the Time page (a
 # project id that names no project of the group), 400 for a period with `from` after `to` or
-# over a year long, which the description says in words. Never a 400 for a well-formed body.
+# over a year long, or a report's period over ten years or a grouping twice, which the
+# description says in words. Never a 400 for a well-formed body.
 ACCEPTANCE = ["2xx", "401", "403", "404", "409", "422", "429"]
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
     {
         "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTANCE}},
         "operations": [
             {
-                "include-operation-id": "list_time_entries",
+                "include-operation-id": operation,
                 "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTANCE, "400"]}},
             }
+            for operation in ("list_time_entries", "report")
         ],
     }
 )
@@ -55,7 +57,7 @@ def test_the_api_keeps_its_description(make_app: Any, people: People, mode: Any)
     app = make_app(**UNTHROTTLED)  # throttling has tests of its own; here it would hide the paths
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 12
+    assert len(operations) == 13
     client = app.test_client()
 
     def fresh_token() -> str:

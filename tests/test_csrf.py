@@ -13,6 +13,7 @@ def post_urls(app: Flask, people: People) -> list[str]:
     """Return a URL for every route that accepts POST, with ids the top manager may use."""
     project, (task,) = people.add_project("Website", ("Design",))
     entry = people.add_entry("top", project, date(2026, 11, 18))
+    saved_report = people.add_saved_report("top", "Last month", "period=last_month")
     with app.app_context():
         ids = {
             "user_id": people.ids["user"],
@@ -21,6 +22,7 @@ def post_urls(app: Flask, people: People) -> list[str]:
             "project_id": project,
             "task_id": task,
             "entry_id": entry,
+            "report_id": saved_report,
         }
     urls = []
     for rule in app.url_map.iter_rules():

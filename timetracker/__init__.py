@@ -47,6 +47,7 @@ def _register_blueprints(app: Flask) -> None:
     from timetracker.ids import IdConverter
     from timetracker.profile import bp as profile
     from timetracker.projects import bp as projects
+    from timetracker.reports import bp as reports
     from timetracker.time import bp as time
 
     app.url_map.converters["id"] = IdConverter  # before the routes that use <id:...>
@@ -56,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(profile, url_prefix="/profile")
     app.register_blueprint(time)
     app.register_blueprint(projects)
+    app.register_blueprint(reports)
     app.register_blueprint(api, url_prefix=API_PREFIX)
 
 

@@ -76,6 +76,21 @@ WEEK_CELL_DETAILED = "Has a start and finish or a note: change it on the day's p
 WEEK_CELL_TIMER = "A timer is running: stop it on the day's page."
 DATE_OUT_OF_RANGE = "Choose a date between the years 1 and 9999."
 
+# Reports.
+REPORT_DATE_REQUIRED = "Give a date, or choose a period."
+REPORT_FROM_AFTER_TO = "From is after To."
+REPORT_TOO_LONG = "A report covers at most 10 years."
+REPORT_GIVEN_TWICE = "Give this only once."
+REPORT_THEN_BY_ALONE = "Choose a first grouping before a second one."
+REPORT_THEN_BY_SAME = "Choose another grouping than the first."
+REPORT_UNKNOWN_PROJECT = "Choose one of the group's projects."
+REPORT_UNKNOWN_TASK = "Choose a task of the chosen project."
+REPORT_SAVED = "Report {name} was saved."
+REPORT_REPLACED = "Report {name} was replaced with these filters."
+REPORT_DELETED = "Report {name} was deleted."
+REPORT_TOO_MANY_SAVED = "You have {count} saved reports: delete one before saving another."
+REPORT_USERS_DROPPED = "Some users of this saved report are no longer yours to report on: they are left out."
+
 # What each right allows, by the right's name (shown on the start page and the role form).
 RIGHT_DESCRIPTIONS = {
     "track_own_time": "Record your own time.",
@@ -161,6 +176,9 @@ API_BAD_PERIOD = "'from' must be on or before 'to', and at most {days} days befo
 API_MAY_NOT_TRACK = "You may not track this user's time."
 API_NO_TIME_RIGHTS = "Your role holds no right to track time."
 API_NO_SUCH_ENTRY = "There is no such time entry in your reach."
+API_NO_REPORT_RIGHTS = "Your role holds no right to see reports."
+API_REPORT_USERS = "You may not see the time of one of these users."
+API_BAD_REPORT = "The report's query is not valid: 'fields' says what is wrong with each parameter."
 
 # The command line (flask group|user|demo|check|mail …)
 CLI_GROUP_CREATED = "Created group {name!r} (id {group_id}) with top manager {login!r}."

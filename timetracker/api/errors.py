@@ -29,7 +29,7 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str, **details: str) -> Response:
+def error_response(status: int, code: str, message: str, **details: object) -> Response:
     """Answer ``{"error": code, "message": message}`` with ``status``, and any ``details`` beside."""
     response = jsonify(error=code, message=message, **details)
     response.status_code = status

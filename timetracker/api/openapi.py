@@ -10,6 +10,9 @@ from werkzeug.wrappers import Response
 from timetracker.api.blueprint import PREFIX, bp
 from timetracker.api.time import MAX_PERIOD_DAYS
 from timetracker.ids import LARGEST
+from timetracker.services import report_periods
+from timetracker.services.report_periods import Period
+from timetracker.services.reports import Grouping
 from timetracker.validation import DAY_MINUTES
 
 ERROR_CODES = [
@@ -200,7 +203,89 @@ TIME_PATHS: dict[str, Any] = {
     },
 }
 
+GROUPINGS = {"type": "string", "enum": [grouping.value for grouping in Grouping], "default": "none"}
+REPORT_PATHS: dict[str, Any] = {
+    "/reports": {
+        "get": {
+            "summary": "Totals of a period, grouped as on the report page",
+            "operationId": "report",
+            "security": [{"bearer": []}],
+            "description": (
+                "`view_own_reports` reports the caller's own time; `view_reports` also that of the "
+                "users ranked below the caller, active or not. Give `from` and `to` (at most "
+                f"{report_periods.MAX_YEARS} years), or a `period` preset of the caller's today; "
+                "neither is this month. Running timers are not counted."
+            ),
+            "parameters": [
+                _query(
+                    "period",
+                    {"type": "string", "enum": [period.value for period in Period]},
+                    "A preset; `custom` (implied by `from` and `to` alone) takes `from` and `to`.",
+                ),
+                _query("from", DATE, "The first day (with `to`)."),
+                _query("to", DATE, "The last day, on or after `from`."),
+                {
+                    "name": "user_id",
+                    "in": "query",
+                    "schema": {"type": "array", "items": ID},
+                    "style": "form",
+                    "explode": True,
+                    "description": "Repeatable; none means everyone in the caller's reach.",
+                },
+                _query("project_id", ID, "Only this project of the group."),
+                _query("task_id", ID, "Only this task (of `project_id` when both are given)."),
+                _query("group_by", GROUPINGS, "The first grouping."),
+                _query("then_by", GROUPINGS, "The second grouping, inside the first; not the same."),
+            ],
+            "responses": {
+                "200": _json(_ref("Report"), "The groups in the page's order, with their totals."),
+                "400": _error(
+                    "A parameter is wrong or given twice (invalid_request): `fields` maps each "
+                    "parameter at fault to what is wrong."
+                ),
+                "401": _error("No valid token (invalid_token)."),
+                "403": _error("No right to see reports, or a `user_id` out of reach (forbidden)."),
+            },
+        }
+    }
+}
+REPORT_GROUP = {
+    "type": "object",
+    "description": (
+        "One group with its total. It is named by `date`, `week_start` (the group's first day of "
+        "the week), `month` (YYYY-MM), `user_id`, `project_id`, or `project_id` and `task_id` "
+        "(null: no task), after the grouping; `groups` holds the second grouping's groups."
+    ),
+    "required": ["label", "minutes", "hours"],
+    "properties": {
+        "date": DATE,
+        "week_start": DATE,
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+        "user_id": {"type": "integer"},
+        "project_id": {"type": "integer"},
+        "task_id": {"type": "integer", "nullable": True},
+        "label": {"type": "string"},
+        "minutes": {"type": "integer"},
+        "hours": {"type": "number", "description": "Minutes / 60, rounded to two decimals."},
+        "groups": {"type": "array", "items": _ref("ReportGroup")},
+    },
+}
+
 TIME_SCHEMAS: dict[str, Any] = {
+    "Report": {
+        "type": "object",
+        "required": ["from", "to", "group_by", "then_by", "minutes", "hours", "groups"],
+        "properties": {
+            "from": DATE,
+            "to": DATE,
+            "group_by": GROUPINGS,
+            "then_by": GROUPINGS,
+            "minutes": {"type": "integer", "description": "The grand total."},
+            "hours": {"type": "number"},
+            "groups": {"type": "array", "items": _ref("ReportGroup"), "description": "Empty: no grouping."},
+        },
+    },
+    "ReportGroup": REPORT_GROUP,
     "Project": {
         "type": "object",
         "required": ["id", "name", "description", "tasks"],
@@ -271,7 +356,7 @@ SPEC: dict[str, Any] = {
         "description": (
             "Sign-in for mobile and desktop clients, with the same second factor as the browser: "
             "an emailed code (sent with the password again) or an authenticator app's code; then "
-            "projects, time entries and the timer, by the same rules as the Time page."
+            "projects, time entries and the timer, by the same rules as the Time page; and reports."
         ),
     },
     "servers": [{"url": PREFIX}],
@@ -342,6 +427,7 @@ SPEC: dict[str, Any] = {
             }
         },
         **TIME_PATHS,
+        **REPORT_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -353,6 +439,11 @@ SPEC: dict[str, Any] = {
                     "error": {"type": "string", "enum": ERROR_CODES},
                     "message": {"type": "string"},
                     "field": {"type": "string", "description": "With invalid_entry: the member at fault."},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "With invalid_request from /reports: what is wrong, by parameter.",
+                    },
                 },
             },
             "Token": {

@@ -8,6 +8,7 @@ from timetracker.models.outbox import MailAttempt, MailStatus, OutboxMessage
 from timetracker.models.pending import PendingLogin
 from timetracker.models.project import Project, Task
 from timetracker.models.role import Role
+from timetracker.models.saved_report import SavedReport
 from timetracker.models.time_entry import TimeEntry
 from timetracker.models.user import User, users_of
 
@@ -23,6 +24,7 @@ __all__ = [
     "Project",
     "RecoveryCode",
     "Role",
+    "SavedReport",
     "Task",
     "TimeEntry",
     "User",

@@ -4,7 +4,7 @@ A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or 
 return as a formula (CSV injection). Every text cell is quoted, and a leading quote ``'`` is put
 before a formula character at the start of the cell *and* after any separator a spreadsheet
 may split on (``,`` ``;`` tab, line breaks, with spaces between), because a spreadsheet set to
-another separator than ours may still cut a cell there. Numbers (``int``, ``float``) are
+another separator than ours may still cut a cell there. Numbers (``int``, ``float``, ``Decimal``) are
 written bare so that they stay numbers.
 """
 
@@ -14,8 +14,9 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 
-Cell = str | int | float
+Cell = str | int | float | Decimal
 
 _AFTER_A_SEPARATOR = re.compile(r"(^|[,;\t\r\n][ ]*)(?=[=+\-@\t\r])")
 ROWS_PER_CHUNK = 1000

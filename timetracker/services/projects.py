@@ -40,11 +40,16 @@ class TaskDetails:
 
 
 def projects_of(actor: User) -> list[Project]:
-    """Return the actor's group's projects, active first, then by name, with their tasks."""
+    """Return the actor's group's projects to manage, as ``group_projects``."""
     _require_manager(actor)
+    return group_projects(actor.group_id)
+
+
+def group_projects(group_id: int) -> list[Project]:
+    """Return a group's projects, active first, then by name, with their tasks (no rights checked)."""
     query = (
         select(Project)
-        .where(Project.group_id == actor.group_id)
+        .where(Project.group_id == group_id)
         .order_by(Project.active.desc(), Project.name_key)
         .options(selectinload(Project.tasks))
     )

@@ -11,16 +11,9 @@ from timetracker.models import Project, Task
 from timetracker.web import fields
 
 
-def _optional_id(value: object) -> int | None:
-    """Coerce a select's value to an id; "" (nothing chosen) is None."""
-    if value in (None, ""):
-        return None
-    return int(str(value))
-
-
 class _ProjectAndTask(FlaskForm):
-    project_id = SelectField("Project", coerce=_optional_id, validate_choice=False)
-    task_id = SelectField("Task", coerce=_optional_id, validate_choice=False)
+    project_id = SelectField("Project", coerce=fields.optional_id, validate_choice=False)
+    task_id = SelectField("Task", coerce=fields.optional_id, validate_choice=False)
     note = TextAreaField("Note", [fields.Rule(validation.note)])
 
     def offer(self, projects: list[Project], kept: Task | None = None) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from wtforms import Field, Form, PasswordField, SelectChoice
 from wtforms.validators import ValidationError
 
-from timetracker import messages, validation
+from timetracker import ids, messages, validation
 
 if TYPE_CHECKING:
     from timetracker.errors import FieldError
@@ -32,6 +32,16 @@ class Rule:
 def name_rule(max_length: int = validation.NAME_MAX) -> Rule:
     """Return a rule for a one-line name of at most ``max_length`` characters."""
     return Rule(lambda value: validation.text(value, max_length))
+
+
+def optional_id(value: object) -> int | None:
+    """Coerce a select's value to an id; "" (nothing chosen) is None.
+
+    :raise ValueError: not an id (WTForms shows it as the field's error).
+    """
+    if value in (None, ""):
+        return None
+    return ids.parse(str(value))
 
 
 LOGIN = Rule(validation.login)

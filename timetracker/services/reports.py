@@ -1,0 +1,526 @@
+"""Reports: who worked how much on what, totalled by the database and streamed entry by entry.
+
+Totals are one SQL ``GROUP BY`` over the group's entries in the period (index
+``ix_time_entries_group_day``, or ``ix_time_entries_user_day`` for chosen users); Python only
+arranges the grouped rows, at most one per group, never the period's entries. Entries are read
+in the report's order with ``yield_per``, so a page takes the first ``PAGE_ENTRIES`` and a CSV
+export streams them all with bounded memory.
+
+Who may see what: ``view_own_reports`` gives your own time, ``view_reports`` yourself and the
+users ranked below you, active or not, in your group. ``users_in_reach`` and ``scope`` say it
+once for the page, the CSV and the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, Select, String, cast, extract, func, literal_column, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from timetracker import database, messages
+from timetracker.errors import FieldError, PermissionDenied
+from timetracker.extensions import db
+from timetracker.models import Project, Role, Task, TimeEntry, User, users_of
+from timetracker.rights import Right
+from timetracker.services import csv_export
+from timetracker.services.report_periods import week_start
+
+PAGE_ENTRIES = 2000
+ROWS_READ_AT_ONCE = 2000
+
+
+class Grouping(StrEnum):
+    NONE = "none"
+    DATE = "date"
+    WEEK = "week"
+    MONTH = "month"
+    USER = "user"
+    PROJECT = "project"
+    TASK = "task"
+
+
+GROUPING_LABELS = {
+    Grouping.NONE: "None",
+    Grouping.DATE: "Date",
+    Grouping.WEEK: "Week",
+    Grouping.MONTH: "Month",
+    Grouping.USER: "User",
+    Grouping.PROJECT: "Project",
+    Grouping.TASK: "Task",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report covers, already checked against the actor's rights (``users_in_reach``)."""
+
+    first: date
+    last: date
+    user_ids: tuple[int, ...] = ()  # () = everyone in the actor's reach
+    project_id: int | None = None
+    task_id: int | None = None
+    group_by: Grouping = Grouping.NONE
+    then_by: Grouping = Grouping.NONE
+    totals_only: bool = False
+
+    @property
+    def groupings(self) -> tuple[Grouping, ...]:
+        return tuple(grouping for grouping in (self.group_by, self.then_by) if grouping is not Grouping.NONE)
+
+
+@dataclass
+class EntryRow:
+    """One entry as a report shows it; ``start`` and ``finish`` are wall-clock times of its user."""
+
+    day: date
+    user_login: str
+    user_name: str
+    project: str
+    task: str
+    start: str
+    finish: str
+    minutes: int
+    note: str
+    entered_by: str
+    keys: tuple[Any, ...]
+
+
+@dataclass
+class ReportGroup:
+    """A group of a report with its subtotal: a date, week, month, user, project or task."""
+
+    key: Any
+    label: str
+    minutes: int = 0
+    children: list[ReportGroup] = field(default_factory=list)
+    entries: list[EntryRow] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    filters: Filters
+    groups: list[ReportGroup]  # for no grouping, one group holding every entry
+    minutes: int
+    entries_cut: bool = False  # the page shows only the first PAGE_ENTRIES entries
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    @property
+    def chart(self) -> list[ReportGroup]:
+        """The first grouping's groups, the bars of the chart (none without a grouping)."""
+        return self.groups if self.filters.groupings else []
+
+
+# --- who ----------------------------------------------------------------------------------------
+
+
+def may_view(actor: User) -> bool:
+    """Tell whether ``actor`` may open reports at all."""
+    return actor.is_active and (actor.can(Right.VIEW_OWN_REPORTS) or actor.can(Right.VIEW_REPORTS))
+
+
+def users_in_reach(actor: User) -> list[User]:
+    """Return the users whose time ``actor`` may report on: themself first, then by name."""
+    if not may_view(actor):
+        return []
+    users = [actor]
+    if actor.can(Right.VIEW_REPORTS):
+        others = users_of(actor.group_id).where(User.id != actor.id)
+        if not actor.role.is_top:
+            others = others.where(Role.rank < actor.role.rank)
+        users += db.session.scalars(others)
+    return users
+
+
+def check_users(actor: User, user_ids: Sequence[int]) -> tuple[int, ...]:
+    """Return ``user_ids`` without repeats if every one is in ``actor``'s reach.
+
+    :raise PermissionDenied: an id of another group, of a user not ranked below, or of nobody.
+    """
+    wanted = tuple(dict.fromkeys(user_ids))
+    if not wanted:
+        return ()
+    if not may_view(actor):
+        raise PermissionDenied()
+    if set(wanted) - {user.id for user in users_in_reach(actor)}:
+        raise PermissionDenied()
+    return wanted
+
+
+def scope(actor: User, filters: Filters) -> list[ColumnElement[bool]]:
+    """Return the SQL conditions of the entries a report of ``actor`` with ``filters`` reads.
+
+    Running timers are left out: their time is not known yet.
+    """
+    conditions: list[ColumnElement[bool]] = [
+        TimeEntry.group_id == actor.group_id,
+        TimeEntry.day.between(filters.first, filters.last),
+        TimeEntry.minutes.is_not(None),
+    ]
+    if filters.user_ids:
+        conditions.append(TimeEntry.user_id.in_(filters.user_ids))
+    elif not actor.can(Right.VIEW_REPORTS):
+        conditions.append(TimeEntry.user_id == actor.id)
+    elif not actor.role.is_top:
+        below = (
+            select(User.id)
+            .join(User.role)
+            .where(Role.group_id == actor.group_id, Role.rank < actor.role.rank)
+        )
+        conditions.append(or_(TimeEntry.user_id == actor.id, TimeEntry.user_id.in_(below)))
+    if filters.project_id is not None:
+        conditions.append(TimeEntry.project_id == filters.project_id)
+    if filters.task_id is not None:
+        conditions.append(TimeEntry.task_id == filters.task_id)
+    return conditions
+
+
+def check_project_and_task(
+    actor: User, project_id: int | None, task_id: int | None
+) -> tuple[int | None, int | None]:
+    """Return the ids if the project is the actor's group's and the task one of its (or of the group's).
+
+    Inactive ones count: their time is still reported.
+
+    :raise FieldError: on ``project_id`` or ``task_id``.
+    """
+    if project_id is not None:
+        project = database.get(Project, project_id)
+        if project is None or project.group_id != actor.group_id:
+            raise FieldError("project_id", messages.REPORT_UNKNOWN_PROJECT)
+    if task_id is not None:
+        task = database.get(Task, task_id)
+        if (
+            task is None
+            or task.project.group_id != actor.group_id
+            or (project_id is not None and task.project_id != project_id)
+        ):
+            raise FieldError("task_id", messages.REPORT_UNKNOWN_TASK)
+    return project_id, task_id
+
+
+# --- totals -------------------------------------------------------------------------------------
+
+
+def build(actor: User, filters: Filters, *, page_entries: int = PAGE_ENTRIES) -> Report:
+    """Return the report: groups with subtotals from SQL, and (unless totals only) its first entries."""
+    conditions = scope(actor, filters)
+    first_day = actor.group.first_day_of_week
+    keys = [column for grouping in filters.groupings for column in _key_columns(grouping, first_day)]
+    rows = db.session.execute(
+        select(*keys, func.sum(TimeEntry.minutes)).where(*conditions).group_by(*keys)
+    ).all()
+    # Without a grouping the one row's sum is NULL when nothing was recorded.
+    totals = [(_keys_of(filters.groupings, row[:-1]), int(row[-1])) for row in rows if row[-1] is not None]
+    groups = _arrange(filters.groupings, totals)
+    report = Report(filters, groups, sum(group.minutes for group in groups))
+    if not filters.totals_only and groups:
+        report.entries_cut = _attach_entries(report, actor, conditions, page_entries)
+    return report
+
+
+def _key_columns(grouping: Grouping, first_day_of_week: int) -> list[ColumnElement[Any]]:
+    """Return the SQL columns one grouping groups by (a task is one within its project)."""
+    if grouping is Grouping.DATE:
+        return [TimeEntry.day]
+    if grouping is Grouping.WEEK:
+        return [_week_start_sql(first_day_of_week)]
+    if grouping is Grouping.MONTH:
+        return [_month_sql()]
+    if grouping is Grouping.USER:
+        return [TimeEntry.user_id]
+    if grouping is Grouping.PROJECT:
+        return [TimeEntry.project_id]
+    return [TimeEntry.project_id, TimeEntry.task_id]
+
+
+def _week_start_sql(first_day_of_week: int) -> ColumnElement[Any]:
+    """The first day of each entry's week, in the database's own date functions.
+
+    Constants are written into the SQL rather than bound, so that PostgreSQL sees the same
+    expression in SELECT and GROUP BY.
+    """
+    sunday_based = literal_column(str((first_day_of_week + 1) % 7))  # '%w' and DOW count from Sunday
+    seven = literal_column("7")
+    if db.engine.dialect.name == "postgresql":
+        back = (cast(extract("dow", TimeEntry.day), Integer) + seven - sunday_based) % seven
+        return TimeEntry.day - back
+    back = (
+        cast(func.strftime(literal_column("'%w'"), TimeEntry.day), Integer) + seven - sunday_based
+    ) % seven
+    return func.date(
+        TimeEntry.day, literal_column("'-'").concat(cast(back, String)).concat(literal_column("' days'"))
+    )
+
+
+def _month_sql() -> ColumnElement[Any]:
+    """Each entry's month as ``YYYY-MM``."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(TimeEntry.day, literal_column("'YYYY-MM'"))
+    return func.strftime(literal_column("'%Y-%m'"), TimeEntry.day)
+
+
+def _keys_of(groupings: Sequence[Grouping], values: Sequence[Any]) -> tuple[Any, ...]:
+    """Turn the grouped columns of a row into one key per grouping (a task's key is (project, task))."""
+    keys: list[Any] = []
+    values = list(values)
+    for grouping in groupings:
+        if grouping is Grouping.TASK:
+            keys.append((values.pop(0), values.pop(0)))
+        else:
+            keys.append(_as_key(grouping, values.pop(0)))
+    return tuple(keys)
+
+
+def _as_key(grouping: Grouping, value: Any) -> Any:
+    if grouping is Grouping.WEEK and isinstance(value, str):
+        return date.fromisoformat(value)  # SQLite's date() gives text
+    if grouping is Grouping.WEEK and isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _arrange(groupings: Sequence[Grouping], totals: list[tuple[tuple[Any, ...], int]]) -> list[ReportGroup]:
+    """Nest the grouped totals into groups and subgroups, each level in the report's order."""
+    if not groupings:
+        return [ReportGroup(None, "All entries", sum(minutes for _, minutes in totals))] if totals else []
+    labels = [
+        _labels(grouping, {keys[level] for keys, _ in totals}) for level, grouping in enumerate(groupings)
+    ]
+    top: dict[Any, ReportGroup] = {}
+    for keys, minutes in totals:
+        group = top.setdefault(keys[0], ReportGroup(keys[0], labels[0][keys[0]][1]))
+        group.minutes += minutes
+        if len(keys) > 1:
+            group.children.append(ReportGroup(keys[1], labels[1][keys[1]][1], minutes))
+    for group in top.values():
+        group.children.sort(key=lambda child: labels[1][child.key][0])
+    return sorted(top.values(), key=lambda group: labels[0][group.key][0])
+
+
+def _labels(grouping: Grouping, keys: set[Any]) -> dict[Any, tuple[Any, str]]:
+    """Return, for each key of ``grouping``, its sort key and the label a reader sees."""
+    if grouping is Grouping.DATE:
+        return {day: (day, day.isoformat()) for day in keys}
+    if grouping is Grouping.WEEK:
+        return {day: (day, f"Week of {day.isoformat()}") for day in keys}
+    if grouping is Grouping.MONTH:
+        return {month: (month, date.fromisoformat(f"{month}-01").strftime("%B %Y")) for month in keys}
+    if grouping is Grouping.USER:
+        rows = db.session.execute(select(User.id, User.name, User.login).where(User.id.in_(keys)))
+        return {user_id: ((name.casefold(), user_id), f"{name} ({login})") for user_id, name, login in rows}
+    projects = _project_names({key[0] if grouping is Grouping.TASK else key for key in keys})
+    if grouping is Grouping.PROJECT:
+        return {project_id: (projects[project_id][0], projects[project_id][1]) for project_id in keys}
+    tasks = dict(
+        (task_id, (name_key, name))
+        for task_id, name_key, name in db.session.execute(
+            select(Task.id, Task.name_key, Task.name).where(Task.id.in_({key[1] for key in keys} - {None}))
+        )
+    )
+    labelled = {}
+    for project_id, task_id in keys:
+        task_key, task_name = tasks.get(task_id, ("", "No task"))
+        project_key, project_name = projects[project_id]
+        labelled[project_id, task_id] = (
+            (project_key, task_key, task_id or 0),
+            f"{project_name} · {task_name}",
+        )
+    return labelled
+
+
+def _project_names(project_ids: set[int]) -> dict[int, tuple[tuple[str, int], str]]:
+    rows = db.session.execute(
+        select(Project.id, Project.name_key, Project.name).where(Project.id.in_(project_ids))
+    )
+    return {project_id: ((name_key, project_id), name) for project_id, name_key, name in rows}
+
+
+# --- entries ------------------------------------------------------------------------------------
+
+
+def _attach_entries(report: Report, actor: User, conditions: list[ColumnElement[bool]], limit: int) -> bool:
+    """Put the report's first ``limit`` entries under their groups; tell whether some were left out."""
+    leaves: dict[tuple[Any, ...], ReportGroup] = {}
+    for group in report.groups:
+        if group.children:
+            leaves.update({(group.key, child.key): child for child in group.children})
+        else:
+            leaves[(group.key,)] = group
+    groupings = report.filters.groupings
+    rows = entries(actor, report.filters, conditions=conditions)
+    try:
+        for count, row in enumerate(rows):
+            if count == limit:
+                return True
+            leaf = leaves.get(row.keys if groupings else (None,))
+            if leaf is not None:  # else recorded since the totals were read: left for the next report
+                leaf.entries.append(row)
+    finally:
+        rows.close()
+    return False
+
+
+def entries(
+    actor: User, filters: Filters, *, conditions: list[ColumnElement[bool]] | None = None
+) -> Iterator[EntryRow]:
+    """Yield the report's entries in its order (its groupings, then date and start), streamed.
+
+    Close the generator when stopping early, to end the database cursor.
+    """
+    query = _entries_query(filters, conditions if conditions is not None else scope(actor, filters), actor)
+    group_zone = actor.group.time_zone
+    first_day = actor.group.first_day_of_week
+    result = db.session.execute(query.execution_options(yield_per=ROWS_READ_AT_ONCE))
+    try:
+        for row in result:
+            zone = ZoneInfo(row.time_zone or group_zone)  # ZoneInfo keeps each zone it made
+            yield EntryRow(
+                day=row.day,
+                user_login=row.login,
+                user_name=row.name,
+                project=row.project,
+                task=row.task or "",
+                start=_wall_clock(row.start_at, zone),
+                finish=_wall_clock(row.finish_at, zone),
+                minutes=row.minutes,
+                note=row.note,
+                entered_by=row.entered_by or "",
+                keys=_entry_keys(filters.groupings, row, first_day),
+            )
+    finally:
+        result.close()
+
+
+def _entries_query(filters: Filters, conditions: list[ColumnElement[bool]], actor: User) -> Select[Any]:
+    entered_by = aliased(User)
+    order: list[ColumnElement[Any]] = []
+    for grouping in filters.groupings:
+        order += _entry_order(grouping)
+    order += [TimeEntry.day, TimeEntry.start_at.is_(None), TimeEntry.start_at, User.name, TimeEntry.id]
+    return (
+        select(
+            TimeEntry.day,
+            TimeEntry.user_id,
+            TimeEntry.project_id,
+            TimeEntry.task_id,
+            TimeEntry.start_at,
+            TimeEntry.finish_at,
+            TimeEntry.minutes,
+            TimeEntry.note,
+            User.login,
+            User.name,
+            User.time_zone,
+            Project.name.label("project"),
+            Task.name.label("task"),
+            entered_by.login.label("entered_by"),
+        )
+        .join(User, User.id == TimeEntry.user_id)
+        .join(Project, Project.id == TimeEntry.project_id)
+        .outerjoin(Task, Task.id == TimeEntry.task_id)
+        .outerjoin(entered_by, entered_by.id == TimeEntry.entered_by_id)
+        .where(*conditions)
+        .order_by(*order)
+    )
+
+
+def _entry_order(grouping: Grouping) -> list[ColumnElement[Any]]:
+    """The ORDER BY of one grouping, matching the order ``_labels`` gives its groups."""
+    if grouping in (Grouping.DATE, Grouping.WEEK, Grouping.MONTH):
+        return [TimeEntry.day]
+    if grouping is Grouping.USER:
+        return [func.lower(User.name), TimeEntry.user_id]
+    project = [Project.name_key, TimeEntry.project_id]
+    if grouping is Grouping.PROJECT:
+        return project
+    return project + [func.coalesce(Task.name_key, ""), func.coalesce(TimeEntry.task_id, 0)]
+
+
+def _entry_keys(groupings: Sequence[Grouping], row: Any, first_day_of_week: int) -> tuple[Any, ...]:
+    keys: list[Any] = []
+    for grouping in groupings:
+        if grouping is Grouping.DATE:
+            keys.append(row.day)
+        elif grouping is Grouping.WEEK:
+            keys.append(week_start(row.day, first_day_of_week))
+        elif grouping is Grouping.MONTH:
+            keys.append(f"{row.day.year:04d}-{row.day.month:02d}")  # as the SQL writes it
+        elif grouping is Grouping.USER:
+            keys.append(row.user_id)
+        elif grouping is Grouping.PROJECT:
+            keys.append(row.project_id)
+        else:
+            keys.append((row.project_id, row.task_id))
+    return tuple(keys)
+
+
+def _wall_clock(instant: datetime | None, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%H:%M") if instant is not None else ""
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+ENTRY_HEADER = (
+    "Date",
+    "User login",
+    "User name",
+    "Project",
+    "Task",
+    "Start",
+    "Finish",
+    "Minutes",
+    "Hours",
+    "Note",
+    "Entered by",
+)
+
+
+def hours(minutes: int) -> Decimal:
+    """Minutes as hours with two decimals (``450`` → ``7.50``), written as a number in CSV."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+def entries_csv(actor: User, filters: Filters) -> Iterator[str]:
+    """Yield the CSV of every entry of the report, header first, in chunks."""
+    rows = (
+        (
+            row.day.isoformat(),
+            row.user_login,
+            row.user_name,
+            row.project,
+            row.task,
+            row.start,
+            row.finish,
+            row.minutes,
+            hours(row.minutes),
+            row.note,
+            row.entered_by,
+        )
+        for row in entries(actor, filters)
+    )
+    return csv_export.chunks(ENTRY_HEADER, rows)
+
+
+def totals_csv(report: Report) -> Iterator[str]:
+    """Yield the CSV of a report's totals: a row per (sub)group, then the grand total."""
+    names = [GROUPING_LABELS[grouping] for grouping in report.filters.groupings] or ["Entries"]
+    blank = [""] * (len(names) - 1)
+
+    def rows() -> Iterator[list[csv_export.Cell]]:
+        for group in report.groups:
+            for child in group.children or [group]:
+                labels = [group.label, child.label] if group.children else [group.label, *blank]
+                yield [*labels, child.minutes, hours(child.minutes)]
+        yield ["Total", *blank, report.minutes, hours(report.minutes)]
+
+    return csv_export.chunks([*names, "Minutes", "Hours"], rows())
