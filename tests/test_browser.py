@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyotp
@@ -182,3 +183,46 @@ def test_a_day_of_work_with_the_timer_an_entry_and_the_week_grid(
 
     page.get_by_role("link", name="Day", exact=True).click()
     expect(page.locator(".totals .total").first).to_have_text("2:16")
+
+
+def test_a_manager_reports_last_month_by_user_and_project_exports_it_and_saves_it(
+    page: Page, live_server: str, people: People
+) -> None:
+    website, _ = people.add_project("Website", ())
+    support, _ = people.add_project("Support", ())
+    first_of_last_month = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    people.add_entry("user", website, first_of_last_month, minutes=90)
+    people.add_entry("user", support, first_of_last_month + timedelta(days=1), minutes=30)
+    people.add_entry("supervisor", website, first_of_last_month + timedelta(days=2), minutes=240)
+    log_in(page, live_server, "manager")
+
+    page.get_by_role("link", name="Reports", exact=True).click()
+    page.get_by_label("Period").select_option(label="Last month")
+    page.get_by_label("Group by").select_option(label="User")
+    page.get_by_label("then by").select_option(label="Project")
+    page.get_by_role("button", name="Generate").click()
+    chart = page.get_by_role("img", name="Hours per user")
+    expect(chart).to_be_visible()
+    expect(chart.locator("rect")).to_have_count(2)
+    expect(page.locator(".grand-total .total")).to_have_text("6:00")
+    expect(page.locator("h3", has_text="Jane User")).to_contain_text("2:00")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "report.png", full_page=True)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    download = download_info.value
+    last_of_last_month = date.today().replace(day=1) - timedelta(days=1)
+    assert download.suggested_filename == f"time-{first_of_last_month}-{last_of_last_month}.csv"
+    lines = Path(download.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith('"Date","User login","User name","Project"') and len(lines) == 4
+
+    page.get_by_label("Report name").fill("Monthly by user")
+    page.get_by_role("button", name="Save as").click()
+    expect(page.get_by_text("Report Monthly by user was saved.")).to_be_visible()
+    saved = page.locator(".saved-reports tr", has_text="Monthly by user")
+    saved.get_by_role("link", name="Open").click()
+    expect(page.get_by_role("img", name="Hours per user")).to_be_visible()
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.screenshot(path=SCREENSHOTS / "report-phone.png", full_page=True)

@@ -10,7 +10,7 @@ from timetracker.errors import FieldError, PermissionDenied
 from timetracker.models import SavedReport
 from timetracker.reports.blueprint import bp
 from timetracker.reports.forms import DeleteSavedReportForm, ReportForm, SaveReportForm
-from timetracker.services import projects, reports, saved_reports
+from timetracker.services import projects, report_periods, reports, saved_reports
 from timetracker.services.reports import Filters
 from timetracker.web import fields
 
@@ -121,6 +121,7 @@ def _page(form: ReportForm, report: reports.Report | None, **forms: object) -> s
         delete_form=DeleteSavedReportForm(formdata=None),
         saved=saved_reports.of(current_user),
         labels=reports.GROUPING_LABELS,
+        periods=report_periods.LABELS,
         page_entries=reports.PAGE_ENTRIES,
     )
 

@@ -21,6 +21,7 @@ from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
 from timetracker.models import Group, Project, Role, Task, TimeEntry, User, users_of
 from timetracker.rights import Right, outranks
+from timetracker.services.report_periods import week_start
 from timetracker.validation import DAY_MINUTES
 
 # Entries, and the days pages show with their week and neighbours, stay inside the years 1 to 9999.
@@ -92,7 +93,7 @@ def today(user: User) -> date:
 
 def week_of(group: Group, day: date) -> list[date]:
     """Return the seven days of the week holding ``day``, from the group's first day of the week."""
-    start = day - timedelta(days=(day.weekday() - group.first_day_of_week) % 7)
+    start = week_start(day, group.first_day_of_week)
     return [start + timedelta(days=offset) for offset in range(7)]
 
 
