@@ -78,6 +78,17 @@ def password(value: str) -> str:
     return value
 
 
+def name_key(name: str) -> str:
+    """Return ``name`` case-folded: the key that keeps names unique regardless of case.
+
+    :raise Invalid: folding made it longer than a name may be ("ß" is "ss").
+    """
+    key = name.casefold()
+    if len(key) > NAME_MAX:
+        raise Invalid(messages.TOO_LONG.format(maximum=NAME_MAX))
+    return key
+
+
 def encodable(value: str) -> bool:
     """Tell whether UTF-8 can encode ``value``.
 

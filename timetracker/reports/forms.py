@@ -143,7 +143,7 @@ class ReportForm(Form):
         pairs: list[tuple[str, Any]] = [("period", self.period.data)]
         if self.period.data == Period.CUSTOM.value:
             pairs += [("from", self.first.data.isoformat()), ("to", self.last.data.isoformat())]
-        pairs += [("user_id", user_id) for user_id in self.user_ids.data or []]
+        pairs += [("user_id", user_id) for user_id in dict.fromkeys(self.user_ids.data or [])]
         pairs += [(chosen.name, chosen.data) for chosen in (self.project_id, self.task_id) if chosen.data]
         pairs += [("group_by", self.group_by.data), ("then_by", self.then_by.data)]
         if self.totals_only.data:

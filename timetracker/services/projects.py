@@ -142,9 +142,10 @@ def _free_key(
 
     :raise FieldError: on "name", with ``message`` when the name is taken.
     """
-    key = name.casefold()
-    if len(key) > validation.NAME_MAX:  # folding can lengthen a name ("ß" is "ss") past its column
-        raise FieldError("name", messages.TOO_LONG.format(maximum=validation.NAME_MAX))
+    try:
+        key = validation.name_key(name)
+    except validation.Invalid as error:
+        raise FieldError("name", str(error)) from None
     same_name = select(model.id).where(scope, model.name_key == key)
     if own_id is not None:
         same_name = same_name.where(model.id != own_id)

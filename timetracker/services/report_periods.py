@@ -60,10 +60,13 @@ def week_start(day: date, first_day_of_week: int) -> date:
 
 def too_long(first: date, last: date) -> bool:
     """Tell whether ``first``..``last`` spans more than ``MAX_YEARS`` years."""
+    year = first.year + MAX_YEARS
+    if year > date.max.year:
+        return False  # the calendar ends sooner
     try:
-        limit = first.replace(year=first.year + MAX_YEARS)
-    except ValueError:  # 29 February, or past the calendar's end
-        limit = date(first.year + MAX_YEARS, 3, 1) if first.year + MAX_YEARS <= date.max.year else date.max
+        limit = first.replace(year=year)
+    except ValueError:  # from 29 February to a year without one
+        limit = date(year, 3, 1)
     return last >= limit
 
 

@@ -172,9 +172,10 @@ def scope(actor: User, filters: Filters) -> list[ColumnElement[bool]]:
     elif not actor.can(Right.VIEW_REPORTS):
         conditions.append(TimeEntry.user_id == actor.id)
     elif not actor.role.is_top:
+        member = aliased(User)  # not ``User``: a query joining users must not correlate with it
         below = (
-            select(User.id)
-            .join(User.role)
+            select(member.id)
+            .join(member.role)
             .where(Role.group_id == actor.group_id, Role.rank < actor.role.rank)
         )
         conditions.append(or_(TimeEntry.user_id == actor.id, TimeEntry.user_id.in_(below)))
@@ -215,33 +216,62 @@ def check_project_and_task(
 def build(actor: User, filters: Filters, *, page_entries: int = PAGE_ENTRIES) -> Report:
     """Return the report: groups with subtotals from SQL, and (unless totals only) its first entries."""
     conditions = scope(actor, filters)
-    first_day = actor.group.first_day_of_week
-    keys = [column for grouping in filters.groupings for column in _key_columns(grouping, first_day)]
-    rows = db.session.execute(
-        select(*keys, func.sum(TimeEntry.minutes)).where(*conditions).group_by(*keys)
-    ).all()
+    levels = [_columns(grouping, actor.group.first_day_of_week) for grouping in filters.groupings]
+    read = [column for level in levels for column in (*level.keys, *level.names)]
+    query = select(*read, func.sum(TimeEntry.minutes)).select_from(TimeEntry)
+    if Grouping.USER in filters.groupings:
+        query = query.join(User, User.id == TimeEntry.user_id)
+    if {Grouping.PROJECT, Grouping.TASK} & set(filters.groupings):
+        query = query.join(Project, Project.id == TimeEntry.project_id)
+    if Grouping.TASK in filters.groupings:
+        query = query.outerjoin(Task, Task.id == TimeEntry.task_id)
+    rows = db.session.execute(query.where(*conditions).group_by(*read)).all()
     # Without a grouping the one row's sum is NULL when nothing was recorded.
-    totals = [(_keys_of(filters.groupings, row[:-1]), int(row[-1])) for row in rows if row[-1] is not None]
-    groups = _arrange(filters.groupings, totals)
+    totals = [
+        (_named(filters.groupings, levels, row[:-1]), int(row[-1])) for row in rows if row[-1] is not None
+    ]
+    groups = _arrange(totals) if filters.groupings else _all_in_one(totals)
     report = Report(filters, groups, sum(group.minutes for group in groups))
     if not filters.totals_only and groups:
         report.entries_cut = _attach_entries(report, actor, conditions, page_entries)
     return report
 
 
-def _key_columns(grouping: Grouping, first_day_of_week: int) -> list[ColumnElement[Any]]:
-    """Return the SQL columns one grouping groups by (a task is one within its project)."""
+@dataclass(frozen=True)
+class _Columns:
+    """What one grouping reads: the columns that tell its groups apart, then those that name them."""
+
+    keys: tuple[ColumnElement[Any], ...]
+    names: tuple[ColumnElement[Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A group's key, the key that sorts it in the report's order, and its label."""
+
+    key: Any
+    order: Any
+    label: str
+
+
+def _columns(grouping: Grouping, first_day_of_week: int) -> _Columns:
+    """Return the SQL columns of one grouping (a task is one within its project).
+
+    Names are read in the same GROUP BY (they follow from the ids), so that no list of ids
+    goes back to the database, however many groups there are.
+    """
     if grouping is Grouping.DATE:
-        return [TimeEntry.day]
+        return _Columns((TimeEntry.day,))
     if grouping is Grouping.WEEK:
-        return [_week_start_sql(first_day_of_week)]
+        return _Columns((_week_start_sql(first_day_of_week),))
     if grouping is Grouping.MONTH:
-        return [_month_sql()]
+        return _Columns((_month_sql(),))
     if grouping is Grouping.USER:
-        return [TimeEntry.user_id]
+        return _Columns((TimeEntry.user_id,), (User.name, User.login))
+    project = (Project.name_key, Project.name)
     if grouping is Grouping.PROJECT:
-        return [TimeEntry.project_id]
-    return [TimeEntry.project_id, TimeEntry.task_id]
+        return _Columns((TimeEntry.project_id,), project)
+    return _Columns((TimeEntry.project_id, TimeEntry.task_id), (*project, Task.name_key, Task.name))
 
 
 def _week_start_sql(first_day_of_week: int) -> ColumnElement[Any]:
@@ -270,80 +300,66 @@ def _month_sql() -> ColumnElement[Any]:
     return func.strftime(literal_column("'%Y-%m'"), TimeEntry.day)
 
 
-def _keys_of(groupings: Sequence[Grouping], values: Sequence[Any]) -> tuple[Any, ...]:
-    """Turn the grouped columns of a row into one key per grouping (a task's key is (project, task))."""
-    keys: list[Any] = []
-    values = list(values)
-    for grouping in groupings:
-        if grouping is Grouping.TASK:
-            keys.append((values.pop(0), values.pop(0)))
-        else:
-            keys.append(_as_key(grouping, values.pop(0)))
-    return tuple(keys)
+def _named(
+    groupings: Sequence[Grouping], levels: Sequence[_Columns], values: Sequence[Any]
+) -> tuple[_Named, ...]:
+    """Turn the grouped columns of a row into its key, order and label at each level."""
+    named, at = [], 0
+    for grouping, level in zip(groupings, levels, strict=True):
+        keys = values[at : at + len(level.keys)]
+        names = values[at + len(level.keys) : at + len(level.keys) + len(level.names)]
+        at += len(level.keys) + len(level.names)
+        named.append(_name(grouping, tuple(keys), tuple(names)))
+    return tuple(named)
 
 
-def _as_key(grouping: Grouping, value: Any) -> Any:
-    if grouping is Grouping.WEEK and isinstance(value, str):
-        return date.fromisoformat(value)  # SQLite's date() gives text
-    if grouping is Grouping.WEEK and isinstance(value, datetime):
-        return value.date()
-    return value
-
-
-def _arrange(groupings: Sequence[Grouping], totals: list[tuple[tuple[Any, ...], int]]) -> list[ReportGroup]:
-    """Nest the grouped totals into groups and subgroups, each level in the report's order."""
-    if not groupings:
-        return [ReportGroup(None, "All entries", sum(minutes for _, minutes in totals))] if totals else []
-    labels = [
-        _labels(grouping, {keys[level] for keys, _ in totals}) for level, grouping in enumerate(groupings)
-    ]
-    top: dict[Any, ReportGroup] = {}
-    for keys, minutes in totals:
-        group = top.setdefault(keys[0], ReportGroup(keys[0], labels[0][keys[0]][1]))
-        group.minutes += minutes
-        if len(keys) > 1:
-            group.children.append(ReportGroup(keys[1], labels[1][keys[1]][1], minutes))
-    for group in top.values():
-        group.children.sort(key=lambda child: labels[1][child.key][0])
-    return sorted(top.values(), key=lambda group: labels[0][group.key][0])
-
-
-def _labels(grouping: Grouping, keys: set[Any]) -> dict[Any, tuple[Any, str]]:
-    """Return, for each key of ``grouping``, its sort key and the label a reader sees."""
+def _name(grouping: Grouping, keys: tuple[Any, ...], names: tuple[Any, ...]) -> _Named:
     if grouping is Grouping.DATE:
-        return {day: (day, day.isoformat()) for day in keys}
+        return _Named(keys[0], keys[0], keys[0].isoformat())
     if grouping is Grouping.WEEK:
-        return {day: (day, f"Week of {day.isoformat()}") for day in keys}
+        start = _as_date(keys[0])
+        return _Named(start, start, f"Week of {start.isoformat()}")
     if grouping is Grouping.MONTH:
-        return {month: (month, date.fromisoformat(f"{month}-01").strftime("%B %Y")) for month in keys}
+        return _Named(keys[0], keys[0], date.fromisoformat(f"{keys[0]}-01").strftime("%B %Y"))
     if grouping is Grouping.USER:
-        rows = db.session.execute(select(User.id, User.name, User.login).where(User.id.in_(keys)))
-        return {user_id: ((name.casefold(), user_id), f"{name} ({login})") for user_id, name, login in rows}
-    projects = _project_names({key[0] if grouping is Grouping.TASK else key for key in keys})
+        name, login = names
+        return _Named(keys[0], (name.casefold(), keys[0]), f"{name} ({login})")
     if grouping is Grouping.PROJECT:
-        return {project_id: (projects[project_id][0], projects[project_id][1]) for project_id in keys}
-    tasks = dict(
-        (task_id, (name_key, name))
-        for task_id, name_key, name in db.session.execute(
-            select(Task.id, Task.name_key, Task.name).where(Task.id.in_({key[1] for key in keys} - {None}))
-        )
-    )
-    labelled = {}
-    for project_id, task_id in keys:
-        task_key, task_name = tasks.get(task_id, ("", "No task"))
-        project_key, project_name = projects[project_id]
-        labelled[project_id, task_id] = (
-            (project_key, task_key, task_id or 0),
-            f"{project_name} · {task_name}",
-        )
-    return labelled
+        name_key, name = names
+        return _Named(keys[0], (name_key, keys[0]), name)
+    project_id, task_id = keys
+    project_key, project_name, task_key, task_name = names
+    order = (project_key, project_id, task_key or "", task_id or 0)
+    return _Named((project_id, task_id), order, f"{project_name} · {task_name or 'No task'}")
 
 
-def _project_names(project_ids: set[int]) -> dict[int, tuple[tuple[str, int], str]]:
-    rows = db.session.execute(
-        select(Project.id, Project.name_key, Project.name).where(Project.id.in_(project_ids))
-    )
-    return {project_id: ((name_key, project_id), name) for project_id, name_key, name in rows}
+def _as_date(value: Any) -> date:
+    """A week's first day as the database gives it: SQLite's date() writes text."""
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _all_in_one(totals: list[tuple[tuple[_Named, ...], int]]) -> list[ReportGroup]:
+    """The one group of a report without a grouping (none when nothing was recorded)."""
+    return [ReportGroup(None, "All entries", sum(minutes for _, minutes in totals))] if totals else []
+
+
+def _arrange(totals: list[tuple[tuple[_Named, ...], int]]) -> list[ReportGroup]:
+    """Nest the grouped totals into groups and subgroups, each level in the report's order."""
+    top: dict[Any, tuple[Any, ReportGroup]] = {}
+    children: dict[Any, list[tuple[Any, ReportGroup]]] = {}
+    for named, minutes in totals:
+        first = named[0]
+        order, group = top.setdefault(first.key, (first.order, ReportGroup(first.key, first.label)))
+        group.minutes += minutes
+        if len(named) > 1:
+            second = named[1]
+            child = ReportGroup(second.key, second.label, minutes)
+            children.setdefault(first.key, []).append((second.order, child))
+    for key, (_, group) in top.items():
+        group.children = [child for _, child in sorted(children.get(key, []), key=lambda pair: pair[0])]
+    return [group for _, group in sorted(top.values(), key=lambda pair: pair[0])]
 
 
 # --- entries ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import func, select
 
-from timetracker import database, messages
+from timetracker import database, messages, validation
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
 from timetracker.models import SavedReport, User
@@ -40,8 +40,11 @@ def save(user: User, name: str, query: str) -> bool:
 
     :raise FieldError: on ``name`` when the user already has ``MAX_PER_USER`` other reports.
     """
+    try:
+        key = validation.name_key(name)
+    except validation.Invalid as error:
+        raise FieldError("name", str(error)) from None
     database.lock(user)  # the count and the name hold when two saves come at once
-    key = name.casefold()
     kept = db.session.scalar(
         select(SavedReport).where(SavedReport.user_id == user.id, SavedReport.name_key == key)
     )
