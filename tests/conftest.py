@@ -21,7 +21,7 @@ from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask_migrate
 import pyotp
@@ -38,6 +38,9 @@ from timetracker.extensions import db
 from timetracker.mail.sender import EXTENSION
 from timetracker.models import Group, User
 from timetracker.services import membership
+
+if TYPE_CHECKING:
+    from tests.team_time import TeamTime
 
 PASSWORD = "correct horse"
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -477,14 +480,19 @@ class People:
             db.session.commit()
             return project.id, [task.id for task in made]  # in the order given
 
-    def add_entry(self, login: str, project_id: int, day: date, minutes: int = 60) -> int:
-        """Record ``minutes`` for ``login`` on ``project_id`` straight in the database; return its id."""
+    def add_entry(
+        self, login: str, project_id: int, day: date, minutes: int | None = 60, **columns: Any
+    ) -> int:
+        """Record ``minutes`` for ``login`` on ``project_id`` straight in the database; return its id.
+
+        ``columns`` sets other columns of the entry: ``task_id``, ``note``, ``start_at``...
+        """
         from timetracker.models import TimeEntry
 
         with self.app.app_context():
             user = self.user(login)
             entry = TimeEntry(
-                user=user, group_id=user.group_id, project_id=project_id, day=day, minutes=minutes
+                user=user, group_id=user.group_id, project_id=project_id, day=day, minutes=minutes, **columns
             )
             db.session.add(entry)
             db.session.commit()
@@ -505,6 +513,14 @@ class People:
         group = db.session.get(Group, group_id or self.group_id)
         assert group is not None
         return next(role.id for role in group.roles if role.name == role_name)
+
+
+@pytest.fixture
+def team_time(people: People) -> TeamTime:
+    """Two weeks of a small team's time in Acme, counted by hand in ``tests/team_time.py``."""
+    from tests.team_time import record_team_time
+
+    return record_team_time(people)
 
 
 ACME_MEMBERS = (
