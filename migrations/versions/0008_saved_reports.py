@@ -1,4 +1,7 @@
-"""saved reports: a user's named report filters
+"""saved reports, and an index that holds what reports total
+
+The index on (group_id, day) becomes one on (group_id, day, user_id, project_id, task_id,
+minutes): the same searches, and a report's totals read without visiting the table.
 
 Revision ID: 0008
 Revises: 0007
@@ -30,5 +33,15 @@ def upgrade():
     )
 
 
+    op.drop_index('ix_time_entries_group_day', table_name='time_entries')
+    op.create_index(
+        'ix_time_entries_group_day_totals',
+        'time_entries',
+        ['group_id', 'day', 'user_id', 'project_id', 'task_id', 'minutes'],
+    )
+
+
 def downgrade():
+    op.drop_index('ix_time_entries_group_day_totals', table_name='time_entries')
+    op.create_index('ix_time_entries_group_day', 'time_entries', ['group_id', 'day'])
     op.drop_table('saved_reports')

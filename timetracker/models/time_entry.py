@@ -27,7 +27,16 @@ class TimeEntry(db.Model):
     __tablename__ = "time_entries"
     __table_args__ = (
         Index("ix_time_entries_user_day", "user_id", "day"),
-        Index("ix_time_entries_group_day", "group_id", "day"),
+        # A group's entries in a date range, with what reports total: read from the index alone.
+        Index(
+            "ix_time_entries_group_day_totals",
+            "group_id",
+            "day",
+            "user_id",
+            "project_id",
+            "task_id",
+            "minutes",
+        ),
         Index("ix_time_entries_project", "project_id"),
         # At most one running timer per user, whichever device or client started it.
         Index(
