@@ -718,17 +718,15 @@ def test_another_group_sees_none_of_acmes_time(client: BrowserClient, team_time:
 # --- bad query strings ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("query", "problems"), BAD_QUERIES, ids=[query[:40] for query, _ in BAD_QUERIES])
-def test_a_bad_query_string_is_a_form_error(
-    client: BrowserClient, team_time: TeamTime, query: str, problems: dict[str, str]
-) -> None:
+def test_a_bad_query_string_is_a_form_error(client: BrowserClient, team_time: TeamTime) -> None:
     client.login("top")
-    for path in ("/reports", "/reports/export.csv"):
-        response = client.get(f"{path}?{query}")
-        assert response.status_code == 400, path
-        assert response.mimetype == "text/html"
-        assert sorted(errors_on(response.text)) == sorted(problems.values()), path
-        assert 'id="result-heading"' not in response.text
+    for query, problems in BAD_QUERIES:  # one login for all: a test each would set the team up 33 times
+        for path in ("/reports", "/reports/export.csv"):
+            response = client.get(f"{path}?{query}")
+            assert response.status_code == 400, (path, query)
+            assert response.mimetype == "text/html"
+            assert sorted(errors_on(response.text)) == sorted(problems.values()), (path, query)
+            assert 'id="result-heading"' not in response.text
 
 
 def test_a_repeated_date_is_refused(client: BrowserClient, team_time: TeamTime) -> None:

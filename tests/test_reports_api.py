@@ -268,13 +268,12 @@ def test_another_group_gets_none_of_acmes_time(api: FlaskClient, team_time: Team
 # --- bad query strings ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("query", "problems"), BAD_QUERIES, ids=[query[:40] for query, _ in BAD_QUERIES])
-def test_a_bad_query_string_is_400(
-    api: FlaskClient, team_time: TeamTime, query: str, problems: dict[str, str]
-) -> None:
-    response = report(api, "top", query)
-    assert_error(response, 400, "invalid_request", messages.API_BAD_REPORT)
-    assert response.json["fields"] == problems
+def test_a_bad_query_string_is_400(api: FlaskClient, team_time: TeamTime) -> None:
+    headers = {"Authorization": f"Bearer {token_for(api, 'top')}"}  # one login: a test each would
+    for query, problems in BAD_QUERIES:  # set the team up 33 times
+        response = api.get(f"{API}/reports?{query}", headers=headers)
+        assert_error(response, 400, "invalid_request", messages.API_BAD_REPORT)
+        assert response.json["fields"] == problems, query
 
 
 def test_the_day_after_10_years_is_400_and_10_years_are_fine(api: FlaskClient, team_time: TeamTime) -> None:
