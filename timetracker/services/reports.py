@@ -215,7 +215,7 @@ def check_project_and_task(
 # --- totals -------------------------------------------------------------------------------------
 
 
-def build(actor: User, filters: Filters, *, page_entries: int = PAGE_ENTRIES) -> Report:
+def build(actor: User, filters: Filters) -> Report:
     """Return the report: groups with subtotals from SQL, and (unless totals only) its first entries."""
     conditions = scope(actor, filters)
     levels = [_columns(grouping, actor.group.first_day_of_week) for grouping in filters.groupings]
@@ -235,7 +235,7 @@ def build(actor: User, filters: Filters, *, page_entries: int = PAGE_ENTRIES) ->
     groups = _arrange(totals) if filters.groupings else _all_in_one(totals)
     report = Report(filters, groups, sum(group.minutes for group in groups))
     if not filters.totals_only and groups:
-        report.entries_cut = _attach_entries(report, actor, conditions, page_entries)
+        report.entries_cut = _attach_entries(report, actor, conditions, PAGE_ENTRIES)
     return report
 
 
