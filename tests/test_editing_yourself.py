@@ -7,7 +7,16 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, BrowserClient, People, audit_trail, edit_form, new_client, user_form
+from tests.conftest import (
+    PASSWORD,
+    BrowserClient,
+    People,
+    audit_trail,
+    edit_form,
+    new_client,
+    stop_sender,
+    user_form,
+)
 from timetracker.extensions import db
 from timetracker.models import OutboxMessage, User
 
@@ -103,6 +112,7 @@ def test_stepping_down_needs_no_password(app: Flask, client: BrowserClient, peop
 
 
 def test_a_manager_changing_someone_tells_them(app: Flask, client: BrowserClient, people: People) -> None:
+    stop_sender(app)  # the body is read from the outbox, which empties it once delivered
     client.login("manager")
     form = edit_form(people, "user", password="a new password 1", confirm="a new password 1")
     assert client.submit(f"/users/{people.ids['user']}/edit", form).location == "/users"

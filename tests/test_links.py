@@ -7,13 +7,18 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import People, found
+from tests.conftest import People, found, stop_sender
 from timetracker.extensions import db
 from timetracker.models import OutboxMessage
 
 
 def ask_for_reset(app: Flask, host: str, identity: str = "user") -> Any:
-    """Ask for a reset link for ``identity`` as a browser that reached the app as ``host``."""
+    """Ask for a reset link for ``identity`` as a browser that reached the app as ``host``.
+
+    The app's sender is stopped first: the links are read from the outbox, and a delivered
+    message no longer holds its body.
+    """
+    stop_sender(app)
     client = app.test_client()
     page = client.get("/password/forgot", headers={"Host": host})
     if page.status_code != 200:
