@@ -164,8 +164,7 @@ def as_page(totals: Totals) -> list[tuple[str, str, str, list[tuple[str, str, st
 
 NOT_A_DATE = "Not a valid date value."
 NOT_A_CHOICE = "Not a valid choice."
-NOT_AN_ID = "Invalid Choice: could not coerce."
-NOT_IDS = "Invalid choice(s): one or more data inputs could not be coerced."
+NOT_AN_ID = messages.NOT_FROM_THE_LIST
 ENTRY_HEADER = [
     "Date",
     "User login",
@@ -299,9 +298,9 @@ BAD_QUERIES: list[tuple[str, dict[str, str]]] = [
     ("group_by=user&group_by=project", {"group_by": messages.REPORT_GIVEN_TWICE}),
     ("group_by=user&then_by=task&then_by=task", {"then_by": messages.REPORT_GIVEN_TWICE}),
     ("project_id=1&project_id=1", {"project_id": messages.REPORT_GIVEN_TWICE}),
-    ("user_id=99999999999", {"user_id": NOT_IDS}),
-    ("user_id=abc", {"user_id": NOT_IDS}),
-    ("user_id=", {"user_id": NOT_IDS}),
+    ("user_id=99999999999", {"user_id": NOT_AN_ID}),
+    ("user_id=abc", {"user_id": NOT_AN_ID}),
+    ("user_id=", {"user_id": NOT_AN_ID}),
     ("project_id=99999999999", {"project_id": NOT_AN_ID}),
     ("project_id=0", {"project_id": NOT_AN_ID}),
     ("task_id=-3", {"task_id": NOT_AN_ID}),

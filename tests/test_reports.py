@@ -25,7 +25,6 @@ from tests.team_time import (
     FULL_NAMES,
     LAST,
     NOT_A_CHOICE,
-    NOT_IDS,
     NOVEMBER,
     PERIOD,
     TEAM_MINUTES,
@@ -666,7 +665,7 @@ def test_an_id_of_nobody_is_refused_and_a_number_no_id_can_be_is_a_form_error(
     for number in ("99999999999", "2147483648", "0", "-1", "abc", ""):
         response = client.get(report_url(**PERIOD, user_id=number))
         assert response.status_code == 400, number
-        assert errors_on(response.text) == [NOT_IDS], number
+        assert errors_on(response.text) == [messages.NOT_FROM_THE_LIST], number
         assert client.get(report_url("/reports/export.csv", **PERIOD, user_id=number)).status_code == 400
 
 

@@ -14,7 +14,6 @@ from werkzeug.test import TestResponse
 from tests.conftest import API, AppClock, BrowserClient, People, assert_error, new_client, token_for
 from tests.team_time import (
     BAD_QUERIES,
-    NOT_IDS,
     PERIOD,
     TEAM_MINUTES,
     TEAM_TIME,
@@ -229,7 +228,7 @@ def test_an_unknown_id_is_403_and_a_number_no_id_can_be_is_400(api: FlaskClient,
     for number in ("99999999999", "0", "abc"):
         response = report(api, "supervisor", {**PERIOD, "user_id": number})
         assert_error(response, 400, "invalid_request", messages.API_BAD_REPORT)
-        assert response.json["fields"] == {"user_id": NOT_IDS}
+        assert response.json["fields"] == {"user_id": messages.NOT_FROM_THE_LIST}
 
 
 def test_without_a_report_right_403(api: FlaskClient, team_time: TeamTime) -> None:

@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import delete, select, update
 
 from tests.conftest import AppClock, BrowserClient, People, assert_labels, at_once, new_client, session_copy
+from timetracker import messages
 from timetracker.errors import PermissionDenied
 from timetracker.extensions import db
 from timetracker.models import Group, Project, Task, TimeEntry
@@ -200,6 +201,9 @@ def test_a_project_that_cannot_take_time_is_refused(
         f"/time?date={DAY}", {**entry_form(0, duration="1"), "entry-project_id": ids[project]}
     )
     assert response.status_code == 200 and entries(app) == []
+    no_id = project in ("huge", "text")  # no row can have it: the choice itself is wrong
+    expected = messages.NOT_FROM_THE_LIST if no_id else messages.PROJECT_UNAVAILABLE
+    assert expected in response.text
 
 
 def test_notes_take_lines_but_no_control_characters(

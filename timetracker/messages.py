@@ -76,6 +76,8 @@ WEEK_CELL_DETAILED = "Has a start and finish or a note: change it on the day's p
 WEEK_CELL_TIMER = "A timer is running: stop it on the day's page."
 DATE_OUT_OF_RANGE = "Choose a date between the years 1 and 9999."
 
+NOT_FROM_THE_LIST = "Choose from the list."
+
 # Reports.
 REPORT_DATE_REQUIRED = "Give a date, or choose a period."
 REPORT_FROM_AFTER_TO = "From is after To."

@@ -19,13 +19,12 @@ from wtforms import (
     Form,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
 )
 from wtforms.validators import Optional
 
-from timetracker import ids, messages
+from timetracker import messages
 from timetracker.models import Project, User
 from timetracker.services import report_periods, reports, time_entries
 from timetracker.services.report_periods import Period
@@ -45,9 +44,9 @@ class ReportForm(Form):
     )
     first = DateField("From", [Optional()], name="from")
     last = DateField("To", [Optional()], name="to")
-    user_ids = SelectMultipleField("Users", coerce=ids.parse, name="user_id", validate_choice=False)
-    project_id = SelectField("Project", coerce=fields.optional_id, validate_choice=False)
-    task_id = SelectField("Task", coerce=fields.optional_id, validate_choice=False)
+    user_ids = fields.IdsSelectField("Users", name="user_id")
+    project_id = fields.IdSelectField("Project")
+    task_id = fields.IdSelectField("Task")
     group_by = SelectField("Group by", choices=_GROUPINGS, default=Grouping.NONE.value)
     then_by = SelectField("then by", choices=_GROUPINGS, default=Grouping.NONE.value)
     totals_only = BooleanField("Totals only")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms import DateField, SelectChoice, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Optional
 
 from timetracker import validation
@@ -12,8 +12,8 @@ from timetracker.web import fields
 
 
 class _ProjectAndTask(FlaskForm):
-    project_id = SelectField("Project", coerce=fields.optional_id, validate_choice=False)
-    task_id = SelectField("Task", coerce=fields.optional_id, validate_choice=False)
+    project_id = fields.IdSelectField("Project")
+    task_id = fields.IdSelectField("Task")
     note = TextAreaField("Note", [fields.Rule(validation.note)])
 
     def offer(self, projects: list[Project], kept: Task | None = None) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from wtforms import Field, Form, PasswordField, SelectChoice
+from wtforms import Field, Form, PasswordField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 
 from timetracker import ids, messages, validation
@@ -37,11 +37,35 @@ def name_rule(max_length: int = validation.NAME_MAX) -> Rule:
 def optional_id(value: object) -> int | None:
     """Coerce a select's value to an id; "" (nothing chosen) is None.
 
-    :raise ValueError: not an id (WTForms shows it as the field's error).
+    :raise ValueError: not an id (``IdSelectField`` shows it as the field's error).
     """
     if value in (None, ""):
         return None
     return ids.parse(str(value))
+
+
+class _FromTheList:
+    """Says "Choose from the list." for a posted value that is no id, instead of WTForms' words."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)  # type: ignore[misc]
+        except ValueError:
+            raise ValueError(messages.NOT_FROM_THE_LIST) from None
+
+
+class IdSelectField(_FromTheList, SelectField):
+    """A choice of one row by its id, or none ("")."""
+
+    def __init__(self, label: str, **options: Any) -> None:
+        super().__init__(label, coerce=optional_id, validate_choice=False, **options)
+
+
+class IdsSelectField(_FromTheList, SelectMultipleField):
+    """A choice of rows by their ids."""
+
+    def __init__(self, label: str, **options: Any) -> None:
+        super().__init__(label, coerce=ids.parse, validate_choice=False, **options)
 
 
 LOGIN = Rule(validation.login)
