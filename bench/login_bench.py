@@ -23,16 +23,13 @@ import os
 import re
 import resource
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +40,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import func, select, update  # noqa: E402
 from werkzeug.security import check_password_hash, generate_password_hash  # noqa: E402
 
-from bench import databases  # noqa: E402
+from bench import databases, server  # noqa: E402
 
 PASSWORD = "benchmark password"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -101,12 +98,6 @@ class Sink:
 # --- set-up ------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def seed(url: str, users: int, secret_key: str) -> None:
     """Migrate and create a group with 2FA on and ``users`` users sharing one real password hash."""
     import flask_migrate
@@ -135,36 +126,6 @@ def seed(url: str, users: int, secret_key: str) -> None:
         db.session.commit()
     with app.app_context():
         db.engine.dispose()
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], workers: int, threads: int, port: int) -> Iterator[None]:
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "wsgi:app",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while not _listening(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 # --- the clients -------------------------------------------------------------------------------------
@@ -352,9 +313,9 @@ def main() -> None:
     with databases.run_database(args.db, args.database_url) as url:
         print(f"Seeding {args.users} users ({args.db}) …", flush=True)
         seed(url, args.users, secret_key)
-        sink = Sink(free_port(), args.smtp_delay)
+        sink = Sink(server.free_port(), args.smtp_delay)
         sink.start()
-        port = free_port()
+        port = server.free_port()
         env = {key: value for key, value in os.environ.items() if not key.startswith("TIMETRACKER_")}
         env.update(
             {
@@ -378,7 +339,8 @@ def main() -> None:
             }
         )
         stats, stop = Stats(), threading.Event()
-        with gunicorn(env, args.workers, args.threads, port):
+        log = Path(tempfile.gettempdir()) / "tt_login_bench_gunicorn.log"
+        with server.gunicorn(env, args.workers, args.threads, port, log):
             print(
                 f"Running {args.clients} clients for {args.duration:.0f} s "
                 f"(flow {args.flow}, SMTP delay {args.smtp_delay} s, outage {args.outage} s) …",

@@ -39,7 +39,6 @@ import http.client
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +53,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import server  # noqa: E402
 
 PASSWORD = "benchmark password"
 USERS, DAYS, ENTRIES_PER_DAY = 500, 500, 4
@@ -360,16 +361,10 @@ def extra_index(url: str, ddl: tuple[str, str] | None) -> Iterator[None]:
 # --- the server and its clients ----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def gunicorn(url: str, workers: int, threads: int, log: Path, app: str) -> Iterator[tuple[int, int]]:
     """Serve ``app`` with gunicorn on a free port; yield (port, master pid). Its stderr goes to ``log``."""
-    port = free_port()
+    port = server.free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("TIMETRACKER_")}
     env.update(
         {
@@ -386,39 +381,8 @@ def gunicorn(url: str, workers: int, threads: int, log: Path, app: str) -> Itera
             },
         }
     )
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-    ]
-    command += ["--bind", f"127.0.0.1:{port}", app]
-    with log.open("w") as stderr:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-    try:
-        deadline = time.monotonic() + 60
-        while len(worker_pids(process.pid)) < workers or not _listening(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield port, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def worker_pids(master: int) -> list[int]:
-    """Return the pids of the gunicorn master's worker processes."""
-    try:
-        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-    except OSError:
-        return []
+    with server.gunicorn(env, workers, threads, port, log, app) as master:
+        yield port, master
 
 
 def rss_kb(pid: int) -> int:
@@ -588,7 +552,7 @@ def export_csv(browser: Browser, master: int, first: date, last: date) -> Export
     path = "/reports/export.csv?" + urllib.parse.urlencode(
         {"period": "custom", "from": first.isoformat(), "to": last.isoformat()}
     )
-    pids = worker_pids(master)
+    pids = server.worker_pids(master)
     ticks = {pid: cpu_ticks(pid) for pid in pids}
     sampler = RssSampler(pids)
     sampler.start()
@@ -748,7 +712,7 @@ def measure(url: str, label: str, args: argparse.Namespace) -> Figures:
     with gunicorn(url, args.workers, args.threads, log, args.wsgi) as (port, master):
         browser = Browser(port)
         browser.log_in()
-        fresh = {pid: rss_kb(pid) for pid in worker_pids(master)}
+        fresh = {pid: rss_kb(pid) for pid in server.worker_pids(master)}
         figures.problems += check_month(browser, url)
         for page in PAGES:
             figures.single[page.name] = single_client(browser, page, args.repeat)

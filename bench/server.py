@@ -1,0 +1,59 @@
+"""Gunicorn for the benchmarks: served on a free port, waited for until it answers, stopped."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 60  # seconds
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(
+    env: dict[str, str], workers: int, threads: int, port: int, log: Path, app: str = "wsgi:app"
+) -> Iterator[int]:
+    """Serve ``app`` on ``port`` until the block ends; yield the master's pid.
+
+    It is ready once every worker has started and the port answers. Its stderr goes to ``log``
+    (a file, not a pipe nobody reads, which would stall a talkative server once full).
+    """
+    command = [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers)]
+    command += ["--threads", str(threads), "--bind", f"127.0.0.1:{port}", app]
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while len(worker_pids(process.pid)) < workers or not _listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def worker_pids(master: int) -> list[int]:
+    """Return the pids of the gunicorn master's worker processes."""
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
