@@ -10,7 +10,7 @@ from timetracker.models.project import Project, Task
 from timetracker.models.role import Role
 from timetracker.models.saved_report import SavedReport
 from timetracker.models.time_entry import TimeEntry
-from timetracker.models.user import User, users_of
+from timetracker.models.user import User, users_below, users_of
 
 __all__ = [
     "ApiToken",
@@ -28,5 +28,6 @@ __all__ = [
     "Task",
     "TimeEntry",
     "User",
+    "users_below",
     "users_of",
 ]

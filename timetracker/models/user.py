@@ -97,3 +97,12 @@ class User(db.Model):
 def users_of(group_id: int) -> Select[tuple[User]]:
     """Return a query for the users of a group, ordered by name."""
     return select(User).join(User.role).where(Role.group_id == group_id).order_by(User.name, User.id)
+
+
+def users_below(actor: User) -> Select[tuple[User]]:
+    """Return a query for the other users of ``actor``'s group that ``actor`` outranks, by name.
+
+    The rank rule of ``rights.outranks`` in SQL: ranked below the actor, or anyone for a top manager.
+    """
+    others = users_of(actor.group_id).where(User.id != actor.id)
+    return others if actor.role.is_top else others.where(Role.rank < actor.role.rank)

@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from timetracker import database, messages
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
-from timetracker.models import Project, Role, Task, TimeEntry, User, users_of
+from timetracker.models import Project, Task, TimeEntry, User, users_below
 from timetracker.rights import Right
 from timetracker.services import csv_export
 from timetracker.services.report_periods import week_start
@@ -137,10 +137,7 @@ def users_in_reach(actor: User) -> list[User]:
         return []
     users = [actor]
     if actor.can(Right.VIEW_REPORTS):
-        others = users_of(actor.group_id).where(User.id != actor.id)
-        if not actor.role.is_top:
-            others = others.where(Role.rank < actor.role.rank)
-        users += db.session.scalars(others)
+        users += db.session.scalars(users_below(actor))
     return users
 
 
@@ -173,13 +170,9 @@ def scope(actor: User, filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(TimeEntry.user_id.in_(filters.user_ids))
     elif not actor.can(Right.VIEW_REPORTS):
         conditions.append(TimeEntry.user_id == actor.id)
-    elif not actor.role.is_top:
-        member = aliased(User)  # not ``User``: a query joining users must not correlate with it
-        below = (
-            select(member.id)
-            .join(member.role)
-            .where(Role.group_id == actor.group_id, Role.rank < actor.role.rank)
-        )
+    elif not actor.role.is_top:  # a top manager reaches the whole group: no subquery
+        # correlate(None): a query that joins users must not turn this into a correlated subquery
+        below = users_below(actor).with_only_columns(User.id).order_by(None).correlate(None)
         conditions.append(or_(TimeEntry.user_id == actor.id, TimeEntry.user_id.in_(below)))
     if filters.project_id is not None:
         conditions.append(TimeEntry.project_id == filters.project_id)

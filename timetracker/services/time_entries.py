@@ -19,7 +19,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from timetracker import clock, database, messages
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
-from timetracker.models import Group, Project, Role, Task, TimeEntry, User, users_of
+from timetracker.models import Group, Project, Task, TimeEntry, User, users_below
 from timetracker.rights import Right, outranks
 from timetracker.services.report_periods import week_start
 from timetracker.validation import DAY_MINUTES
@@ -57,9 +57,7 @@ def trackable_users(actor: User) -> list[User]:
     """Return the users whose time ``actor`` may track: themself first, then by name."""
     users = [actor] if may_track_for(actor, actor) else []
     if actor.is_active and actor.can(Right.TRACK_TIME):
-        others = users_of(actor.group_id).where(User.active.is_(True), User.id != actor.id)
-        if not actor.role.is_top:  # the rank rule of ``may_track_for``, in SQL
-            others = others.where(Role.rank < actor.role.rank)
+        others = users_below(actor).where(User.active.is_(True))
         users += db.session.scalars(others.options(contains_eager(User.role)))
     return users
 
