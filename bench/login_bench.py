@@ -28,7 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -147,34 +146,16 @@ class Stats:
             self.errors[what] += 1
 
 
-class Session:
-    """One browser: a keep-alive connection and its session cookie."""
+class Session(server.Browser):
+    """One browser, whose answers are read whole."""
 
     def __init__(self, port: int) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-        self.cookie = ""
+        super().__init__(port, timeout=300)
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
-        """Send a request; like a browser, reconnect once if the server closed an idle connection."""
-        try:
-            return self._request(method, path, form)
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            self.connection.close()
-            return self._request(method, path, form)
-
-    def _request(self, method: str, path: str, form: dict[str, str] | None) -> tuple[int, str, str]:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
-        page = response.read().decode()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        return response.status, response.getheader("Location") or "", page
+        """Send a request; return its status, Location and page."""
+        response = self.send(method, path, form)
+        return response.status, response.getheader("Location") or "", response.read().decode()
 
 
 def client(

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import os
 import re
 import secrets
@@ -402,35 +401,8 @@ def cpu_ticks(pid: int) -> int:
     return int(stat[11]) + int(stat[12])
 
 
-class Browser:
-    """One browser: a keep-alive connection and its session cookie."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        self.cookie = ""
-
-    def send(self, method: str, path: str, form: dict[str, str] | None = None) -> http.client.HTTPResponse:
-        """Send a request and return the response, its body unread; reconnect once if the server
-        closed the idle connection (gunicorn's keep-alive is 2 s)."""
-        try:
-            return self._send(method, path, form)
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            self.connection.close()
-            return self._send(method, path, form)
-
-    def _send(self, method: str, path: str, form: dict[str, str] | None) -> http.client.HTTPResponse:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        return response
+class Browser(server.Browser):
+    """One browser of the top manager."""
 
     def page(self, path: str) -> tuple[int, str]:
         response = self.send("GET", path)

@@ -1,11 +1,13 @@
-"""Gunicorn for the benchmarks: served on a free port, waited for until it answers, stopped."""
+"""Gunicorn for the benchmarks (served on a free port, waited for, stopped) and a browser to ask it."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,3 +59,33 @@ def worker_pids(master: int) -> list[int]:
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Browser:
+    """One browser: a keep-alive connection to the server and its session cookie."""
+
+    def __init__(self, port: int, timeout: float = 600) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.cookie = ""
+
+    def send(self, method: str, path: str, form: dict[str, str] | None = None) -> http.client.HTTPResponse:
+        """Send a request and return the response, its body unread; reconnect once if the server
+        closed the idle connection, as a browser does (gunicorn's keep-alive is 2 s)."""
+        try:
+            return self._send(method, path, form)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.connection.close()
+            return self._send(method, path, form)
+
+    def _send(self, method: str, path: str, form: dict[str, str] | None) -> http.client.HTTPResponse:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response
