@@ -103,3 +103,19 @@ def test_static_files_are_served_locally(client) -> None:
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
     with client.get("/static/style.css") as stylesheet:
         assert stylesheet.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"MAIL_CONCURRENCY": 0}, "TIMETRACKER_MAIL_CONCURRENCY"),
+        ({"MAIL_CONCURRENCY": "many"}, "TIMETRACKER_MAIL_CONCURRENCY"),
+        ({"MAIL_LEASE": 20, "MAIL_TIMEOUT": 20}, "TIMETRACKER_MAIL_LEASE"),
+    ],
+)
+def test_mail_delivery_settings_that_cannot_work_stop_the_start(
+    settings: dict[str, object], named: str
+) -> None:
+    with pytest.raises(RuntimeError) as refused:
+        create_app(base_config(**settings))
+    assert named in str(refused.value)

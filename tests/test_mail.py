@@ -23,7 +23,7 @@ from tests.conftest import (
     wait_for_status,
 )
 from timetracker.extensions import db
-from timetracker.mail import outbox
+from timetracker.mail import outbox, sender
 from timetracker.models import MailAttempt, OutboxMessage
 
 CODE_NOT_SENT = "The code could not be emailed. Ask a top manager to check the mail settings."
@@ -226,11 +226,10 @@ def test_concurrent_senders_deliver_each_message_once(app: Flask, people: People
             outbox.queue("test", f"person{number}@example.com", "Test", "test_mail", user_id=None, name=None)
         db.session.commit()
 
-    def sender() -> None:
-        with app.app_context():
-            outbox.deliver_due()
+    def deliver() -> None:
+        sender.deliver_due(app)
 
-    threads = [threading.Thread(target=sender) for _ in range(4)]
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -245,7 +244,7 @@ def test_old_outbox_rows_are_purged(app: Flask, people: People, smtp: SmtpSink, 
     with app.app_context():
         outbox.queue("test", "old@example.com", "Test", "test_mail", user_id=None, name=None)
         db.session.commit()
-        outbox.deliver_due()
+        sender.deliver_due(app)
         moving_clock.move(days=7, minutes=1)
         outbox.queue("test", "new@example.com", "Test", "test_mail", user_id=None, name=None)
         db.session.commit()

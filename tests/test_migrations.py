@@ -97,3 +97,27 @@ def test_existing_default_roles_get_the_time_rights(
     assert set(after["Top manager"].split(",")) == {"override_2fa", "track_own_time", "manage_projects"} | new
     assert after["Night shift"] == "track_own_time"
     assert restored == {name: rights for name, (_, rights) in before.items()}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", POSTGRESQL])
+def test_queued_codes_and_reset_links_go_first_after_migration_0009(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    app = create_app(base_config(**_schema_config(kind, tmp_path, request)))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0008")
+        with db.engine.begin() as connection:
+            for purpose in ("2fa code", "password reset", "password changed", "test"):
+                connection.execute(
+                    text(
+                        "INSERT INTO outbox_messages (created_at, purpose, recipient, subject, body_text, "
+                        "status, attempts, next_attempt_at, give_up_at) VALUES (CURRENT_TIMESTAMP, :purpose, "
+                        "'a@example.com', 'S', 'B', 'queued', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"purpose": purpose},
+                )
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            priorities = dict(connection.execute(text("SELECT purpose, priority FROM outbox_messages")).all())
+        db.engine.dispose()
+    assert priorities == {"2fa code": 0, "password reset": 0, "password changed": 1, "test": 1}

@@ -18,7 +18,8 @@ from tests.conftest import PASSWORD, SmtpSink, base_config, free_port
 from tests.processes import Browser, app_servers, environment, mail_workers
 from timetracker import create_app
 from timetracker.extensions import db
-from timetracker.models import MailStatus, OutboxMessage
+from timetracker.mail import outbox
+from timetracker.models import MailPriority, MailStatus, OutboxMessage
 from timetracker.services import membership
 
 pytestmark = pytest.mark.slow
@@ -77,6 +78,39 @@ def test_two_apps_and_two_workers_deliver_each_message_once(new_postgres_schema:
         assert len(rows) == USERS
         assert {row.status for row in rows} == {MailStatus.SENT.value}
         assert {row.attempts for row in rows} == {1}
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.postgresql
+def test_two_workers_with_several_lanes_deliver_500_messages_once(new_postgres_schema: Any) -> None:
+    schema = new_postgres_schema()
+    url = f"{schema.url}?options={quote(f'-csearch_path={schema.schema}')}"
+    app = create_app(base_config(SQLALCHEMY_DATABASE_URI=url, MAIL_DELIVERY="worker"))
+    recipients = [f"person{number}@example.com" for number in range(500)]
+    with app.app_context():
+        flask_migrate.upgrade()
+        for number, recipient in enumerate(recipients):
+            priority = MailPriority.WAITED_FOR if number % 5 == 0 else MailPriority.NOTICE
+            outbox.queue("test", recipient, "Test", "test_mail", user_id=None, priority=priority, name=None)
+        db.session.commit()
+
+    sink = SmtpSink(free_port()).start()
+    env = environment(
+        SQLALCHEMY_DATABASE_URI=url, MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_CONCURRENCY=8
+    )
+    try:
+        with mail_workers(2, env):
+            sink.wait_for(500, timeout=120)
+            time.sleep(3)  # anything sent twice would arrive by now
+        received = Counter(message["To"] for message in sink.messages)
+    finally:
+        sink.stop()
+
+    assert received == Counter(recipients)
+    with app.app_context():
+        rows = list(db.session.scalars(select(OutboxMessage)))
+        assert {(row.status, row.attempts) for row in rows} == {(MailStatus.SENT.value, 1)}
     with app.app_context():
         db.engine.dispose()
 

@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_MAX_DELAY": 60,  # longest pause between two attempts, in seconds
     "MAIL_POLL_INTERVAL": 2.0,  # seconds between two looks at the outbox when nothing wakes the sender
     "MAIL_KEEP_DAYS": 7,  # outbox rows older than this are deleted
+    "MAIL_CONCURRENCY": 8,  # messages each sender (thread or worker process) delivers at once
+    "MAIL_LEASE": 120,  # seconds a sender's claim on a message lasts; then another may try it
     # Flask-Limiter; set TIMETRACKER_RATELIMIT_STORAGE_URI=redis://… when several processes serve.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_STRATEGY": "moving-window",
@@ -86,6 +88,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 SQLITE_FILE = "timetracker.sqlite"
+MAX_MAIL_CONCURRENCY = 256
 
 
 def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
@@ -99,6 +102,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     require_secret_key(app)
     _check_code_digits(app)
+    _check_mail_delivery(app)
     _warn_without_base_url(app)
 
 
@@ -107,6 +111,22 @@ def _check_code_digits(app: Flask) -> None:
     if not isinstance(digits, int) or not 6 <= digits <= 10:
         raise RuntimeError(
             f"TIMETRACKER_2FA_CODE_DIGITS must be a whole number from 6 to 10, not {digits!r}."
+        )
+
+
+def _check_mail_delivery(app: Flask) -> None:
+    concurrency, lease, timeout = (
+        app.config[name] for name in ("MAIL_CONCURRENCY", "MAIL_LEASE", "MAIL_TIMEOUT")
+    )
+    if not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_MAIL_CONCURRENCY:
+        raise RuntimeError(
+            f"TIMETRACKER_MAIL_CONCURRENCY must be a whole number from 1 to {MAX_MAIL_CONCURRENCY}, "
+            f"not {concurrency!r}."
+        )
+    if not isinstance(lease, int | float) or not isinstance(timeout, int | float) or lease <= timeout:
+        raise RuntimeError(
+            f"TIMETRACKER_MAIL_LEASE ({lease!r} s) must be a number of seconds longer than "
+            f"TIMETRACKER_MAIL_TIMEOUT ({timeout!r} s): a claim must outlast a conversation."
         )
 
 

@@ -118,6 +118,7 @@ START_AGAIN = "Too many wrong codes: this code no longer works. Log in again to 
 SUBJECT_2FA_CODE = "Time Tracker two-factor authentication code"
 SUBJECT_TEST_MAIL = "Time Tracker test email"
 NO_MAIL_SERVER = "No mail server is configured (TIMETRACKER_MAIL_SERVER is not set)."
+MAIL_CLAIM_LAPSED = "The sender that took it stopped before it was done; tried again (it may arrive twice)."
 
 # Group settings
 GROUP_SAVED = "The group settings were saved."

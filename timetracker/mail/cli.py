@@ -11,7 +11,7 @@ from flask import current_app, render_template
 from flask.cli import AppGroup
 
 from timetracker import messages, validation
-from timetracker.mail import outbox, sender, transport
+from timetracker.mail import sender, transport
 from timetracker.models import OutboxMessage
 
 mail_cli = AppGroup("mail", help="Deliver the outbox and check the mail settings.")
@@ -22,7 +22,9 @@ mail_cli = AppGroup("mail", help="Deliver the outbox and check the mail settings
 def worker(once: bool) -> None:
     """Deliver the outbox until stopped (set TIMETRACKER_MAIL_DELIVERY=worker for the app)."""
     if once:
-        click.echo(messages.CLI_MAIL_TRIED.format(count=outbox.deliver_due()))
+        click.echo(
+            messages.CLI_MAIL_TRIED.format(count=sender.deliver_due(current_app._get_current_object()))
+        )  # type: ignore[attr-defined]
         return
     stop = threading.Event()
 

@@ -1,36 +1,46 @@
 """The outbox: queue messages in the caller's transaction, claim and deliver them, keep the record.
 
-Any number of senders (threads or ``flask mail worker`` processes) may run at once: each
-message is claimed by exactly one of them (see ``_claim_next``). A sender that dies mid-send
-loses its claim when the lease runs out, and the message is tried again.
+Any number of senders (``mail.sender``: threads or ``flask mail worker`` processes, each with
+several deliveries in flight) may run at once: each message is claimed by exactly one of them
+(see ``claim``). A sender that dies mid-conversation loses its claim when the lease
+(MAIL_LEASE) runs out, and the message is tried again: had the SMTP server already taken it,
+it arrives twice, the only way a message is ever duplicated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, or_, select, update
 
-from timetracker import clock
+from timetracker import clock, messages
 from timetracker.extensions import db
 from timetracker.mail import transport
-from timetracker.models import MailAttempt, MailStatus, OutboxMessage, PendingLogin
+from timetracker.models import MailAttempt, MailPriority, MailStatus, OutboxMessage, PendingLogin
 
-LEASE = timedelta(minutes=2)
 FIRST_RETRY_DELAY = 5  # seconds; doubles with each failed attempt up to MAIL_RETRY_MAX_DELAY
-BATCH = 20
 QUEUED_KEY = "timetracker.outbox_queued_by"
 
 
 def queue(
-    purpose: str, recipient: str, subject: str, template: str, *, user_id: int | None, **context: object
+    purpose: str,
+    recipient: str,
+    subject: str,
+    template: str,
+    *,
+    user_id: int | None,
+    priority: MailPriority = MailPriority.NOTICE,
+    **context: object,
 ) -> OutboxMessage:
     """Add a message to the outbox in the current transaction; it is sent after the commit.
 
-    The bodies come from ``templates/email/<template>.txt`` and ``.html``.
+    The bodies come from ``templates/email/<template>.txt`` and ``.html``. Messages someone
+    waits for (``MailPriority.WAITED_FOR``) are claimed before any notice.
     """
     now = clock.now()
     message = OutboxMessage(
@@ -40,6 +50,7 @@ def queue(
         subject=subject,
         body_text=render_template(f"email/{template}.txt", **context),
         body_html=render_template(f"email/{template}.html", **context),
+        priority=priority.value,
         next_attempt_at=now,
         give_up_at=now + timedelta(seconds=current_app.config["MAIL_RETRY_PERIOD"]),
     )
@@ -48,43 +59,76 @@ def queue(
     return message
 
 
-def deliver_due() -> int:
-    """Send every message that is due and not claimed by another sender; return how many were tried."""
-    tried = 0
-    with transport.Mailer() as mailer:
-        while (message_id := _claim_next()) is not None:
-            _deliver(message_id, mailer)
-            tried += 1
-    return tried
+def claim(limit: int, *, notices: int) -> list[tuple[int, int]]:
+    """Claim up to ``limit`` due messages for this sender, at most ``notices`` of them notices.
 
-
-def _claim_next() -> int | None:
-    """Claim one due message for this sender and return its id; None when nothing is left.
-
-    On PostgreSQL the row is locked with ``FOR UPDATE SKIP LOCKED``, so concurrent senders
-    each get another row without waiting. SQLite has one writer at a time: a conditional
-    UPDATE claims the row, and a sender that lost the race tries the next one.
+    Returns their ids and priorities, mail someone waits for first, then by due time. On
+    PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent senders each
+    get other rows without waiting. SQLite has one writer at a time: the UPDATE claims only rows
+    that are still claimable, so a sender that lost the race for some gets the others. A
+    message whose earlier claim lapsed (its sender died) gets an attempt recorded for it.
     """
     now = clock.now()
     due = (
-        select(OutboxMessage.id)
+        select(OutboxMessage.id, OutboxMessage.priority, OutboxMessage.status)
         .where(_claimable(now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        message_id = db.session.scalar(due.limit(1).with_for_update(skip_locked=True))
-        if message_id is not None:
-            _mark_claimed(message_id, now)
-        db.session.commit()
-        return message_id
-    candidates = list(db.session.scalars(due.limit(BATCH)))
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    rows = db.session.execute(due.with_for_update(skip_locked=True) if postgresql else due).all()
+    if not postgresql:
+        db.session.commit()  # SQLite cannot turn a read transaction that went stale into a write
+    wanted = _within_notices(rows, notices)
+    if not wanted:
+        db.session.rollback()
+        return []
+    claimed = set(
+        db.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([row.id for row in wanted]), _claimable(now))
+            .values(status=MailStatus.SENDING.value, lease_until=now + _lease())
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    _note_lapsed_claims(
+        [row.id for row in wanted if row.id in claimed and row.status == MailStatus.SENDING], now
+    )
     db.session.commit()
-    for candidate in candidates:
-        claimed = _mark_claimed(candidate, now, only_if_claimable=True)
-        db.session.commit()
-        if claimed:
-            return candidate
-    return None
+    return [(row.id, row.priority) for row in wanted if row.id in claimed]
+
+
+def _within_notices(rows: Sequence[Row[Any]], notices: int) -> list[Row[Any]]:
+    """Keep ``rows`` (in order) with no more than ``notices`` notices among them."""
+    wanted = []
+    for row in rows:
+        if row.priority != MailPriority.WAITED_FOR:
+            if notices == 0:
+                continue
+            notices -= 1
+        wanted.append(row)
+    return wanted
+
+
+def _note_lapsed_claims(message_ids: list[int], now: datetime) -> None:
+    """Record an attempt for each message taken over from a sender whose claim lapsed."""
+    if not message_ids:
+        return
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids))
+        .values(attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add_all(
+        MailAttempt(message_id=message_id, at=now, outcome="retry", detail=messages.MAIL_CLAIM_LAPSED)
+        for message_id in message_ids
+    )
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["MAIL_LEASE"])
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -95,19 +139,8 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _mark_claimed(message_id: int, now: datetime, *, only_if_claimable: bool = False) -> bool:
-    statement = update(OutboxMessage).where(OutboxMessage.id == message_id)
-    if only_if_claimable:
-        statement = statement.where(_claimable(now))
-    result = db.session.execute(
-        statement.values(status=MailStatus.SENDING.value, lease_until=now + LEASE).execution_options(
-            synchronize_session=False
-        )
-    )
-    return result.rowcount == 1
-
-
-def _deliver(message_id: int, mailer: transport.Mailer) -> None:
+def deliver(message_id: int, mailer: transport.Mailer) -> None:
+    """Hand a claimed message to ``mailer`` and record the outcome: sent, a retry later, or given up."""
     message = db.session.get(OutboxMessage, message_id)
     assert message is not None
     try:

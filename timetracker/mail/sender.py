@@ -3,10 +3,16 @@
 Requests only write to the outbox; the sender is woken after each commit that queued a
 message, and otherwise looks at the outbox every MAIL_POLL_INTERVAL seconds, so messages
 left by a crash or restart are delivered too.
+
+A sender delivers MAIL_CONCURRENCY messages at once, each in a lane: a thread that keeps its
+SMTP connection open for its next message. The dispatcher claims due messages only for lanes
+that are free, so no claim waits in the process while its lease runs, and it keeps one lane
+for mail someone waits for: a login's code never queues behind a burst of notices.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from typing import Any
@@ -15,10 +21,12 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from timetracker.mail import outbox
+from timetracker.mail import outbox, transport
+from timetracker.models import MailPriority
 
 EXTENSION = "timetracker.mail_sender"
 PURGE_EVERY = 300  # seconds
+KEEP_CONNECTION = 15  # seconds a lane keeps an idle SMTP connection open for the next message
 
 
 class Sender:
@@ -49,7 +57,7 @@ class Sender:
         self._wake.set()
 
     def stop(self, timeout: float | None = None) -> None:
-        """Stop the thread, waiting for a delivery under way to end."""
+        """Stop the thread, waiting for the deliveries under way to end."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -59,21 +67,117 @@ class Sender:
         run_loop(self.app, self._stop, self._wake)
 
 
-def run_loop(app: Flask, stop: threading.Event, wake: threading.Event | None = None) -> None:
-    """Deliver due messages until ``stop`` is set; purge old rows now and then."""
+def run_loop(
+    app: Flask, stop: threading.Event, wake: threading.Event | None = None, *, until_idle: bool = False
+) -> int:
+    """Deliver due messages until ``stop`` is set; purge old rows now and then.
+
+    With ``until_idle``, return as soon as nothing is due or in flight (no purge). Return how
+    many messages were handed to a lane.
+    """
     wake = wake or threading.Event()
-    last_purge = 0.0
-    while not stop.is_set():
-        with app.app_context():
-            try:
-                outbox.deliver_due()
-                if time.monotonic() - last_purge > PURGE_EVERY:
-                    outbox.purge()
-                    last_purge = time.monotonic()
-            except Exception:
-                app.logger.exception("The mail sender hit an error; it carries on")
-        wake.wait(app.config["MAIL_POLL_INTERVAL"])
-        wake.clear()
+    lanes = _Lanes(app, app.config["MAIL_CONCURRENCY"], on_free=wake.set)
+    handed, last_purge = 0, 0.0
+    try:
+        while not stop.is_set():
+            wake.clear()  # before claiming: a wake from here on ends the wait below at once
+            claimed, more_due = 0, False
+            with app.app_context():
+                try:
+                    claimed, more_due = lanes.fill()
+                    if not until_idle and time.monotonic() - last_purge > PURGE_EVERY:
+                        outbox.purge()
+                        last_purge = time.monotonic()
+                except Exception:
+                    app.logger.exception("The mail sender hit an error; it carries on")
+            handed += claimed
+            if until_idle and not claimed and lanes.idle():
+                break
+            if more_due:
+                continue
+            wake.wait(app.config["MAIL_POLL_INTERVAL"])
+    finally:
+        lanes.close()
+    return handed
+
+
+def deliver_due(app: Flask) -> int:
+    """Deliver every message that is due now, then return how many were tried."""
+    return run_loop(app, threading.Event(), until_idle=True)
+
+
+class _Lanes:
+    """Up to ``size`` deliveries at once, each lane a thread (started when first needed) with
+    its own SMTP connection. ``on_free`` is called whenever a lane finishes a message."""
+
+    def __init__(self, app: Flask, size: int, on_free: Any) -> None:
+        self.app, self.size, self._on_free = app, size, on_free
+        self._work: queue.SimpleQueue[tuple[int, bool] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._busy = self._busy_with_notices = 0
+        self._threads: list[threading.Thread] = []
+
+    def fill(self) -> tuple[int, bool]:
+        """Claim due messages for the free lanes; return how many, and whether more may be due
+        (every free lane got one)."""
+        with self._lock:
+            room = self.size - self._busy
+            # One lane stays for mail someone waits for (unless there is only one).
+            notices = room if self.size == 1 else min(room, self.size - 1 - self._busy_with_notices)
+        if room == 0:
+            return 0, False
+        claimed = outbox.claim(room, notices=notices)
+        self._hand(claimed)
+        return len(claimed), len(claimed) == room
+
+    def idle(self) -> bool:
+        with self._lock:
+            return self._busy == 0
+
+    def close(self) -> None:
+        """Let every lane finish its message and close its connection."""
+        for _ in self._threads:
+            self._work.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _hand(self, claimed: list[tuple[int, int]]) -> None:
+        with self._lock:
+            self._busy += len(claimed)
+            self._busy_with_notices += sum(priority != MailPriority.WAITED_FOR for _, priority in claimed)
+            while len(self._threads) < self._busy:
+                lane = threading.Thread(target=self._lane, name="timetracker-mail-lane", daemon=True)
+                lane.start()
+                self._threads.append(lane)
+        for message_id, priority in claimed:
+            self._work.put((message_id, priority != MailPriority.WAITED_FOR))
+
+    def _lane(self) -> None:
+        mailer = transport.Mailer()
+        try:
+            while True:
+                try:
+                    work = self._work.get(timeout=KEEP_CONNECTION)
+                except queue.Empty:
+                    mailer.close()
+                    continue
+                if work is None:
+                    return
+                self._deliver(mailer, *work)
+        finally:
+            mailer.close()
+
+    def _deliver(self, mailer: transport.Mailer, message_id: int, notice: bool) -> None:
+        try:
+            with self.app.app_context():
+                outbox.deliver(message_id, mailer)
+        except Exception:  # the claim lapses and the message is tried again: the lane carries on
+            self.app.logger.exception("Recording the delivery of outbox message %s failed", message_id)
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._busy_with_notices -= notice
+            self._on_free()
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,7 @@ from timetracker.models.api_token import ApiToken
 from timetracker.models.audit import AuditEvent
 from timetracker.models.authenticator import Authenticator, RecoveryCode
 from timetracker.models.group import Group
-from timetracker.models.outbox import MailAttempt, MailStatus, OutboxMessage
+from timetracker.models.outbox import MailAttempt, MailPriority, MailStatus, OutboxMessage
 from timetracker.models.pending import PendingLogin
 from timetracker.models.project import Project, Task
 from timetracker.models.role import Role
@@ -18,6 +18,7 @@ __all__ = [
     "Authenticator",
     "Group",
     "MailAttempt",
+    "MailPriority",
     "MailStatus",
     "OutboxMessage",
     "PendingLogin",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timetracker.extensions import db
@@ -17,6 +17,13 @@ class MailStatus(StrEnum):
     SENDING = "sending"  # claimed by a sender until lease_until
     SENT = "sent"
     FAILED = "failed"  # given up: refused by the server, or no success within the retry period
+
+
+class MailPriority(IntEnum):
+    """Which messages a sender takes first: the lower, the sooner."""
+
+    WAITED_FOR = 0  # someone is at the screen waiting for it: a login code, a reset link
+    NOTICE = 1  # confirmations, alerts, test mails
 
 
 class OutboxMessage(db.Model):
@@ -33,6 +40,9 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=MailStatus.QUEUED.value)
+    priority: Mapped[int] = mapped_column(
+        SmallInteger, default=MailPriority.NOTICE.value, server_default=str(MailPriority.NOTICE.value)
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     give_up_at: Mapped[datetime] = mapped_column(UTCDateTime)

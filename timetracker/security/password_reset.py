@@ -16,7 +16,7 @@ from timetracker import audit, database, messages, validation
 from timetracker.audit import Event
 from timetracker.extensions import db
 from timetracker.mail import outbox
-from timetracker.models import PendingLogin, User
+from timetracker.models import MailPriority, PendingLogin, User
 from timetracker.security import pending as pending_logins
 from timetracker.security import reset_tokens, sign_in
 from timetracker.security.pending import Purpose
@@ -42,6 +42,7 @@ def request_reset(identity: str, link_for: Callable[[str], str]) -> None:
             messages.SUBJECT_PASSWORD_RESET,
             "password_reset",
             user_id=user.id,
+            priority=MailPriority.WAITED_FOR,
             name=user.name,
             login=user.login,
             link=link_for(reset_tokens.make(user)),
