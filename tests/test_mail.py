@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import flask_mail
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -22,8 +24,9 @@ from tests.conftest import (
     stop_sender,
     wait_for_status,
 )
+from timetracker import messages
 from timetracker.extensions import db
-from timetracker.mail import outbox, sender
+from timetracker.mail import outbox, sender, transport
 from timetracker.models import MailAttempt, OutboxMessage
 
 CODE_NOT_SENT = "The code could not be emailed. Ask a top manager to check the mail settings."
@@ -297,3 +300,25 @@ def test_mail_rolled_back_wakes_nobody(app: Flask, people: People, smtp: SmtpSin
         db.session.rollback()
         assert outbox.QUEUED_KEY not in db.session.info
         assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "subject", [value for name, value in vars(messages).items() if name.startswith("SUBJECT_")]
+)
+def test_messages_are_flattened_as_flask_mail_would(app: Flask, subject: str) -> None:
+    """The sender's cheaper flattening (transport._Message) writes what Flask-Mail's would."""
+    fields = {
+        "subject": subject,
+        "recipients": ["jane@example.com"],
+        "body": "Hello Jané,\n\n    123456\n.\n" + "x" * 2000,
+        "html": "<p>Hello Jané</p>",
+        "sender": "Time Tracker <timetracker@localhost>",
+        "date": 0,
+    }
+    with app.app_context():
+        ours, theirs = transport._Message(**fields), flask_mail.Message(**fields)
+        ours.msgId = theirs.msgId
+        assert _BOUNDARY.sub(b"-", ours.as_bytes()) == _BOUNDARY.sub(b"-", theirs.as_bytes())
+
+
+_BOUNDARY = re.compile(rb"={15}\d+==")

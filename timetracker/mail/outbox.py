@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import ColumnElement, Row, and_, delete, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, Row, and_, bindparam, delete, or_, select, update
 
 from timetracker import clock, messages
 from timetracker.extensions import db
@@ -69,32 +69,21 @@ def claim(limit: int, *, notices: int) -> list[tuple[int, int]]:
     message whose earlier claim lapsed (its sender died) gets an attempt recorded for it.
     """
     now = clock.now()
-    due = (
-        select(OutboxMessage.id, OutboxMessage.priority, OutboxMessage.status)
-        .where(_claimable(now))
-        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    )
     postgresql = db.session.get_bind().dialect.name == "postgresql"
-    rows = db.session.execute(due.with_for_update(skip_locked=True) if postgresql else due).all()
+    rows = db.session.execute(_DUE_LOCKED if postgresql else _DUE, {"now": now, "limit": limit}).all()
     if not postgresql:
         db.session.commit()  # SQLite cannot turn a read transaction that went stale into a write
     wanted = _within_notices(rows, notices)
     if not wanted:
         db.session.rollback()
         return []
-    claimed = set(
-        db.session.scalars(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_([row.id for row in wanted]), _claimable(now))
-            .values(status=MailStatus.SENDING.value, lease_until=now + _lease())
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    _note_lapsed_claims(
-        [row.id for row in wanted if row.id in claimed and row.status == MailStatus.SENDING], now
-    )
+    until = now + timedelta(seconds=current_app.config["MAIL_LEASE"])
+    claimed = set(db.session.scalars(_CLAIM, {"ids": [row.id for row in wanted], "now": now, "until": until}))
+    lapsed = [row.id for row in wanted if row.id in claimed and row.status == MailStatus.SENDING]
+    if lapsed:
+        db.session.execute(_COUNT_ATTEMPT, {"ids": lapsed})
+        for message_id in lapsed:
+            _record_attempt(message_id, now, "retry", messages.MAIL_CLAIM_LAPSED)
     db.session.commit()
     return [(row.id, row.priority) for row in wanted if row.id in claimed]
 
@@ -111,32 +100,35 @@ def _within_notices(rows: Sequence[Row[Any]], notices: int) -> list[Row[Any]]:
     return wanted
 
 
-def _note_lapsed_claims(message_ids: list[int], now: datetime) -> None:
-    """Record an attempt for each message taken over from a sender whose claim lapsed."""
-    if not message_ids:
-        return
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(message_ids))
-        .values(attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.add_all(
-        MailAttempt(message_id=message_id, at=now, outcome="retry", detail=messages.MAIL_CLAIM_LAPSED)
-        for message_id in message_ids
-    )
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=current_app.config["MAIL_LEASE"])
-
-
-def _claimable(now: datetime) -> ColumnElement[bool]:
+def _claimable(now: BindParameter[datetime]) -> ColumnElement[bool]:
     """Match messages that are due, or whose sender's lease ran out."""
     return or_(
         and_(OutboxMessage.status == MailStatus.QUEUED.value, OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == MailStatus.SENDING.value, OutboxMessage.lease_until < now),
     )
+
+
+# Built once: a busy sender claims several times a second.
+_DUE = (
+    select(OutboxMessage.id, OutboxMessage.priority, OutboxMessage.status)
+    .where(_claimable(bindparam("now")))
+    .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+    .limit(bindparam("limit"))
+)
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True)
+_CLAIM = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)), _claimable(bindparam("now")))
+    .values(status=MailStatus.SENDING.value, lease_until=bindparam("until"))
+    .returning(OutboxMessage.id)
+    .execution_options(synchronize_session=False)
+)
+_COUNT_ATTEMPT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
+    .values(attempts=OutboxMessage.attempts + 1)
+    .execution_options(synchronize_session=False)
+)
 
 
 def deliver(message_id: int, mailer: transport.Mailer) -> None:
@@ -168,7 +160,7 @@ def _finish(message: OutboxMessage, status: MailStatus, detail: str) -> None:
         message.sent_at = now
     else:
         message.last_error = detail[:500]
-    message.attempt_log.append(MailAttempt(at=now, outcome=status.value, detail=detail[:500]))
+    _record_attempt(message.id, now, status.value, detail)
 
 
 def _retry_or_give_up(message: OutboxMessage, detail: str) -> None:
@@ -183,7 +175,12 @@ def _retry_or_give_up(message: OutboxMessage, detail: str) -> None:
     message.lease_until = None
     message.next_attempt_at = next_attempt
     message.last_error = detail[:500]
-    message.attempt_log.append(MailAttempt(at=now, outcome="retry", detail=detail[:500]))
+    _record_attempt(message.id, now, "retry", detail)
+
+
+def _record_attempt(message_id: int, at: datetime, outcome: str, detail: str) -> None:
+    """Add an attempt to the record (without loading the attempts before it)."""
+    db.session.add(MailAttempt(message_id=message_id, at=at, outcome=outcome, detail=detail[:500]))
 
 
 def purge() -> None:
