@@ -6,9 +6,13 @@ from enum import StrEnum
 from typing import Any
 
 from flask import has_request_context, request
+from sqlalchemy import insert
+from sqlalchemy.orm.attributes import instance_state
 
 from timetracker.extensions import db
 from timetracker.models import AuditEvent, Group, User
+
+_INSERT = insert(AuditEvent.__table__)  # built once
 
 
 class Event(StrEnum):
@@ -53,8 +57,8 @@ def record(
     actor: User | None = None,
     user: User | None = None,
     **details: Any,
-) -> AuditEvent:
-    """Add an audit row to the session; the caller's commit stores it with the change it records.
+) -> None:
+    """Add an audit row in the session's transaction: the caller's commit stores it with the change.
 
     :param group: the group the event belongs to; defaults to the group of ``user`` or ``actor``.
     :param actor: who did it; None for a command-line operator or an anonymous visitor.
@@ -64,13 +68,23 @@ def record(
     if group is None:
         subject = user or actor
         group = subject.group if subject is not None else None
-    row = AuditEvent(
-        event=event.value,
-        group=group,
-        actor=actor,
-        user=user,
-        remote_addr=request.remote_addr if has_request_context() else None,
-        details=details,
-    )
-    db.session.add(row)
-    return row
+    links = {"group": group, "actor": actor, "user": user}
+    ids = {f"{link}_id": _stored_id(target) for link, target in links.items()}
+    remote_addr = request.remote_addr if has_request_context() else None
+    new_subject = any(target is not None and ids[f"{link}_id"] is None for link, target in links.items())
+    if new_subject or any(isinstance(row, AuditEvent) for row in db.session.new):
+        # The flush inserts a new group or user before the row, and rows in the order recorded.
+        db.session.add(AuditEvent(event=event.value, remote_addr=remote_addr, details=details, **links))
+        return
+    # Every subject is stored: an INSERT now, in the same transaction, costs far less than a flush,
+    # and needs none first (the caller's changes are flushed with its commit, as before).
+    with db.session.no_autoflush:
+        db.session.execute(
+            _INSERT, {"event": event.value, "remote_addr": remote_addr, "details": details, **ids}
+        )
+
+
+def _stored_id(target: Group | User | None) -> int | None:
+    """Return the id of a stored row without a query (even when its columns expired); None for a new one."""
+    identity = instance_state(target).identity if target is not None else None
+    return identity[0] if identity else None

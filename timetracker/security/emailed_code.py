@@ -8,17 +8,26 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from timetracker import clock, messages
 from timetracker.extensions import db
 from timetracker.mail import outbox
-from timetracker.models import PendingLogin
+from timetracker.models import MailPriority, PendingLogin
 from timetracker.security.keys import keyed_hash
 from timetracker.security.pending import Purpose
 
 PURPOSE = "emailed 2FA code"
 _SEPARATORS = re.compile(r"[\s-]+")
+_ROWS = PendingLogin.__table__
+_NEW_CODE_COLUMNS = ("code_hash", "code_expires_at", "expires_at", "tries_left")
+# Built once: building a statement costs more than running it.
+_NEW_CODE = (
+    update(_ROWS)
+    .where(_ROWS.c.id == bindparam("pending_id"))
+    .values({name: bindparam(f"new_{name}") for name in _NEW_CODE_COLUMNS})
+)
 
 
 def issue(pending: PendingLogin) -> bool:
@@ -31,18 +40,18 @@ def issue(pending: PendingLogin) -> bool:
     digits, ttl = config["2FA_CODE_DIGITS"], config["2FA_CODE_TTL"]
     code = f"{secrets.randbelow(10**digits):0{digits}d}"
     code_expires_at = clock.now() + timedelta(seconds=ttl)
-    stored = db.session.execute(
-        update(PendingLogin)
-        .where(PendingLogin.id == pending.id)
-        .values(
-            code_hash=_hash(pending, code),
-            code_expires_at=code_expires_at,
-            expires_at=max(pending.expires_at, code_expires_at),
-            tries_left=config["2FA_MAX_TRIES"],
-        )
-    )
+    new = {
+        "code_hash": _hash(pending, code),
+        "code_expires_at": code_expires_at,
+        "expires_at": max(pending.expires_at, code_expires_at),
+        "tries_left": config["2FA_MAX_TRIES"],
+    }
+    values = {f"new_{name}": value for name, value in new.items()}
+    stored = db.session.execute(_NEW_CODE, {"pending_id": pending.id, **values})
     if stored.rowcount != 1:
         return False
+    for name, value in new.items():
+        set_committed_value(pending, name, value)  # as stored: the next flush leaves them alone
     user = pending.user
     assert user.email, "sign_in.start never asks for an emailed code without an email"
     pending.code_message = outbox.queue(
@@ -51,6 +60,7 @@ def issue(pending: PendingLogin) -> bool:
         messages.SUBJECT_2FA_CODE,
         "two_factor_code",
         user_id=user.id,
+        priority=MailPriority.WAITED_FOR,
         name=user.name,
         code=code,
         minutes=max(1, round(ttl / 60)),

@@ -12,20 +12,26 @@ import hmac
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from timetracker import audit, clock, validation
 from timetracker.audit import Event
 from timetracker.extensions import db
-from timetracker.models import Role, User
+from timetracker.models import User
 from timetracker.security import session_stamps
 from timetracker.security.passwords import check_password, hash_password, needs_rehash
 from timetracker.security.request_marks import Mark, mark
-from timetracker.security.second_factor import Factor, satisfies, second_factor_for
+from timetracker.security.second_factor import WITH_RULE_FACTS, Factor, satisfies, second_factor_for
 
 LOGGED_IN_AT = "logged_in_at"
 SECOND_FACTOR = "second_factor"
+
+# Built once, with what the rule asks of a user: building a statement costs more than running it.
+_BY_LOGIN = select(User).where(User.login == bindparam("login")).options(*WITH_RULE_FACTS)
+_BY_ID = select(User).where(User.id == bindparam("user_id")).options(*WITH_RULE_FACTS)
+_USERS = User.__table__
+_NOTE_LOGIN = update(_USERS).where(_USERS.c.id == bindparam("user_id")).values(last_login_at=bindparam("now"))
 
 
 def find_user(login: str) -> User | None:
@@ -34,7 +40,7 @@ def find_user(login: str) -> User | None:
         login = validation.login(login)
     except validation.Invalid:
         return None
-    return db.session.scalar(select(User).where(User.login == login))
+    return db.session.scalar(_BY_LOGIN, {"login": login})
 
 
 def check_credentials(login: str, password: str) -> User | None:
@@ -71,11 +77,18 @@ def complete_login(user: User, factor: Factor, **details: object) -> None:
     session_stamps.stamp(LOGGED_IN_AT)
     session[SECOND_FACTOR] = factor.value
     login_user(user)
-    user.last_login_at = clock.now()
+    _note_login(user)
     if factor is not Factor.NONE:
         details["second_factor"] = factor.value
     audit.record(Event.LOGIN, actor=user, **details)
     db.session.commit()
+
+
+def _note_login(user: User) -> None:
+    """Store the time of this login, by a statement of its own: flushing the user costs far more."""
+    now = clock.now()
+    db.session.execute(_NOTE_LOGIN, {"user_id": user.id, "now": now})
+    set_committed_value(user, "last_login_at", now)
 
 
 def keep_session(user: User) -> None:
@@ -104,11 +117,7 @@ def load_user(key: str) -> User | None:
     user_id, _, token = key.partition(":")
     if not user_id.isdigit() or not _login_is_recent():
         return None
-    user = db.session.scalar(
-        select(User)
-        .where(User.id == int(user_id))
-        .options(joinedload(User.role).joinedload(Role.group), joinedload(User.authenticator))
-    )
+    user = db.session.scalar(_BY_ID, {"user_id": int(user_id)})
     if (
         user is None
         or not user.active

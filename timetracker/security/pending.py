@@ -17,15 +17,32 @@ from datetime import timedelta
 from enum import StrEnum
 
 from flask import current_app, g, session
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from timetracker import clock
 from timetracker.extensions import db
 from timetracker.models import PendingLogin, User
-from timetracker.security.second_factor import Factor, satisfies, second_factor_for
+from timetracker.security.second_factor import WITH_RULE_FACTS, Factor, satisfies, second_factor_for
 
 SESSION_KEY = "pending_login"
 LIFETIME = timedelta(minutes=30)
+
+# The statements of every request of a login, built once: building one costs more than running it.
+_ROWS = PendingLogin.__table__
+_BY_TOKEN = (
+    select(PendingLogin)
+    .where(PendingLogin.token_hash == bindparam("token_hash"))
+    .options(joinedload(PendingLogin.user).options(*WITH_RULE_FACTS))  # what _valid asks of the user
+)
+_TAKE_TRY = (
+    update(_ROWS)
+    .where(_ROWS.c.id == bindparam("pending_id"), _ROWS.c.tries_left > 0)
+    .values(tries_left=_ROWS.c.tries_left - 1)
+    .returning(_ROWS.c.tries_left)
+)
+_DELETE = delete(_ROWS).where(_ROWS.c.id == bindparam("pending_id"))
 
 
 class Purpose(StrEnum):
@@ -51,7 +68,7 @@ def create(
     token = secrets.token_urlsafe(32)
     pending = PendingLogin(
         token_hash=_digest(token),
-        user=user,
+        user_id=user.id,  # not user=: a cheaper flush, and pending.user is then found in the session
         method=method,
         purpose=purpose.value,
         subject=subject,
@@ -98,15 +115,10 @@ def take_try(pending: PendingLogin) -> bool:
     The conditional UPDATE also locks the row until the commit, so a concurrent request waits
     and then finds the try spent, or the pending login ended.
     """
-    taken = db.session.execute(
-        update(PendingLogin)
-        .where(PendingLogin.id == pending.id, PendingLogin.tries_left > 0)
-        .values(tries_left=PendingLogin.tries_left - 1)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
+    tries_left = db.session.scalar(_TAKE_TRY, {"pending_id": pending.id})
+    if tries_left is None:
         return False
-    db.session.refresh(pending, ["tries_left"])
+    set_committed_value(pending, "tries_left", tries_left)  # as stored: the next flush leaves it alone
     return True
 
 
@@ -130,9 +142,7 @@ def end(pending: PendingLogin) -> bool:
     The caller commits. Of two requests that end the same pending login at once, one gets
     True: that is what makes a code, or a verified reset, work once.
     """
-    ended = db.session.execute(
-        delete(PendingLogin).where(PendingLogin.id == pending.id).execution_options(synchronize_session=False)
-    )
+    ended = db.session.execute(_DELETE, {"pending_id": pending.id})
     if pending in db.session:
         db.session.expunge(pending)
     if g.get("pending_login_row") is pending:
@@ -142,7 +152,7 @@ def end(pending: PendingLogin) -> bool:
 
 
 def _row(token: str) -> PendingLogin | None:
-    return db.session.scalar(select(PendingLogin).where(PendingLogin.token_hash == _digest(token)))
+    return db.session.scalar(_BY_TOKEN, {"token_hash": _digest(token)})
 
 
 def _valid(pending: PendingLogin | None) -> PendingLogin | None:

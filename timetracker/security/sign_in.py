@@ -79,9 +79,9 @@ def start(
         raise NoEmailForCode()
     pending, token = pending_logins.create(user, factor.value, purpose, next_url=next_url, subject=subject)
     if factor is Factor.EMAIL:
-        if password is not None:
-            pending.password_digest = password_digest(pending.id, user.password_hash, password)
         _send_code(pending)
+        if password is not None:  # after the code: stored by the same UPDATE as the code's message
+            pending.password_digest = password_digest(pending.id, user.password_hash, password)
     db.session.commit()
     return Started(pending, token)
 
