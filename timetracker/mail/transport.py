@@ -6,12 +6,21 @@ import email.policy
 import smtplib
 import sys
 from types import TracebackType
+from typing import Protocol
 
 import flask_mail
 from flask import current_app
 
 from timetracker import messages
-from timetracker.models import OutboxMessage
+
+
+class Mail(Protocol):
+    """What is sent of an outbox message (a row of ``outbox_messages``, read or not yet stored)."""
+
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
 
 
 class TemporaryFailure(Exception):
@@ -51,7 +60,7 @@ class Mailer:
             self._smtp.__exit__(None, None, None)
             self._smtp = None
 
-    def send(self, row: OutboxMessage) -> str:
+    def send(self, row: Mail) -> str:
         """Deliver ``row`` now and describe where it went.
 
         :raise TemporaryFailure: try again later.
@@ -110,7 +119,7 @@ def _failure(code: int, reply: bytes | str) -> Exception:
     return PermanentFailure(description) if code >= 500 else TemporaryFailure(description)
 
 
-def _print(row: OutboxMessage) -> None:
+def _print(row: Mail) -> None:
     """Write the message to standard output, as development mode promises."""
     print(
         f"\n----- email to {row.recipient}: {row.subject} -----\n{row.body_text}\n----- end of email -----\n",
