@@ -6,11 +6,14 @@ import http.client
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from bench import gunicorn_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60  # seconds
@@ -29,23 +32,27 @@ def gunicorn(
 ) -> Iterator[int]:
     """Serve ``app`` on ``port`` until the block ends; yield the master's pid.
 
-    It is ready once every worker has started and the port answers. Its stderr goes to ``log``
+    It is ready once every worker has loaded the app (``gunicorn_ready``) and the port answers,
+    so no start-up work is left for the first requests but their own. Its stderr goes to ``log``
     (a file, not a pipe nobody reads, which would stall a talkative server once full).
     """
     command = [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers)]
-    command += ["--threads", str(threads), "--bind", f"127.0.0.1:{port}", app]
-    with log.open("w") as stderr:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while len(worker_pids(process.pid)) < workers or not _listening(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    command += ["--threads", str(threads), "--bind", f"127.0.0.1:{port}"]
+    command += ["--config", gunicorn_ready.__file__, app]
+    with tempfile.TemporaryDirectory() as ready:
+        env = {**env, gunicorn_ready.READY_DIR: ready}
+        with log.open("w") as stderr:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while len(list(Path(ready).iterdir())) < workers or not _listening(port):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.1)
+            yield process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def worker_pids(master: int) -> list[int]:
