@@ -131,23 +131,41 @@ _COUNT_ATTEMPT = (
 )
 
 
-def deliver(message_id: int, mailer: transport.Mailer) -> None:
-    """Hand a claimed message to ``mailer`` and record the outcome: sent, a retry later, or given up.
+@dataclass(frozen=True)
+class Attempt:
+    """What came of handing a message to the SMTP server, to be recorded by ``record``."""
 
-    Read and written with plain statements: a sender records several messages a second.
-    """
+    message: Row[Any]  # id, attempts and give_up_at of the message
+    outcome: MailStatus | None  # SENT or FAILED; None: try again later
+    detail: str
+
+
+def send(message_id: int, mailer: transport.Mailer) -> Attempt:
+    """Hand a claimed message to ``mailer`` and say what came of it (nothing is written yet)."""
     message = db.session.execute(_TO_SEND, {"message_id": message_id}).one()
+    db.session.rollback()  # no transaction stays open through a conversation of seconds
     try:
-        detail = mailer.send(message)
+        return Attempt(message, MailStatus.SENT, mailer.send(message))
     except transport.PermanentFailure as failure:
-        _finish(message, MailStatus.FAILED, str(failure))
+        return Attempt(message, MailStatus.FAILED, str(failure))
     except transport.TemporaryFailure as failure:
-        _retry_or_give_up(message, str(failure))
+        return Attempt(message, None, str(failure))
     except Exception as error:  # a bug must not leave the message claimed for ever
         current_app.logger.exception("Delivering outbox message %s failed unexpectedly", message_id)
-        _retry_or_give_up(message, f"{type(error).__name__}: {error}")
-    else:
-        _finish(message, MailStatus.SENT, detail)
+        return Attempt(message, None, f"{type(error).__name__}: {error}")
+
+
+def record(attempts: list[Attempt]) -> None:
+    """Store what came of ``attempts`` in one transaction, ending their claims.
+
+    Sent or given up, a message is final; otherwise it is queued again after a back-off, or
+    given up when that would pass the end of its retry period.
+    """
+    for attempt in attempts:
+        if attempt.outcome is None:
+            _retry_or_give_up(attempt.message, attempt.detail)
+        else:
+            _finish(attempt.message, attempt.outcome, attempt.detail)
     db.session.commit()
 
 

@@ -7,7 +7,9 @@ left by a crash or restart are delivered too.
 A sender delivers MAIL_CONCURRENCY messages at once, each in a lane: a thread that keeps its
 SMTP connection open for its next message. The dispatcher claims due messages only for lanes
 that are free, so no claim waits in the process while its lease runs, and it keeps one lane
-for mail someone waits for: a login's code never queues behind a burst of notices.
+for mail someone waits for: a login's code never queues behind a burst of notices. Lanes
+only read the database; the dispatcher records what they did, everything finished since its
+last look in one transaction, so a busy sender adds few writes (SQLite has one writer at a time).
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ def run_loop(
             claimed, more_due = 0, False
             with app.app_context():
                 try:
+                    lanes.record_finished()
                     claimed, more_due = lanes.fill()
                     if not until_idle and time.monotonic() - last_purge > PURGE_EVERY:
                         outbox.purge()
@@ -98,6 +101,11 @@ def run_loop(
             wake.wait(app.config["MAIL_POLL_INTERVAL"])
     finally:
         lanes.close()
+        with app.app_context():
+            try:
+                lanes.record_finished()
+            except Exception:  # their claims lapse and they are tried again (maybe sent twice)
+                app.logger.exception("The mail sender could not record its last deliveries")
     return handed
 
 
@@ -113,6 +121,7 @@ class _Lanes:
     def __init__(self, app: Flask, size: int, on_free: Any) -> None:
         self.app, self.size, self._on_free = app, size, on_free
         self._work: queue.SimpleQueue[tuple[int, bool] | None] = queue.SimpleQueue()
+        self._finished: list[outbox.Attempt] = []  # by the lanes, not recorded yet
         self._lock = threading.Lock()
         self._busy = self._busy_with_notices = 0
         self._threads: list[threading.Thread] = []
@@ -129,6 +138,19 @@ class _Lanes:
         claimed = outbox.claim(room, notices=notices)
         self._hand(claimed)
         return len(claimed), len(claimed) == room
+
+    def record_finished(self) -> None:
+        """Record what the lanes finished since the last call (kept for the next one if that fails)."""
+        with self._lock:
+            finished, self._finished = self._finished, []
+        if not finished:
+            return
+        try:
+            outbox.record(finished)
+        except Exception:
+            with self._lock:
+                self._finished[:0] = finished
+            raise
 
     def idle(self) -> bool:
         with self._lock:
@@ -168,15 +190,18 @@ class _Lanes:
             mailer.close()
 
     def _deliver(self, mailer: transport.Mailer, message_id: int, notice: bool) -> None:
+        attempt = None
         try:
             with self.app.app_context():
-                outbox.deliver(message_id, mailer)
+                attempt = outbox.send(message_id, mailer)
         except Exception:  # the claim lapses and the message is tried again: the lane carries on
-            self.app.logger.exception("Recording the delivery of outbox message %s failed", message_id)
+            self.app.logger.exception("Reading outbox message %s failed", message_id)
         finally:
             with self._lock:
                 self._busy -= 1
                 self._busy_with_notices -= notice
+                if attempt is not None:
+                    self._finished.append(attempt)
             self._on_free()
 
 
