@@ -79,6 +79,13 @@ class Stats:
         self.errors: Counter[str] = Counter()
         self.posted: list[tuple[str, int, float]] = []  # (recipient, code index, before POST /login)
 
+    def begin(self) -> None:
+        """Start measuring: forget the steps, logins and codes of the warm-up."""
+        with self.lock:
+            self.steps.clear()
+            self.logins = 0
+            self.posted.clear()
+
     def add(self, step: str, seconds: float) -> None:
         with self.lock:
             self.steps[step].append(seconds)

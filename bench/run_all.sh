@@ -17,8 +17,8 @@ run --db sqlite --password-hash pbkdf2:sha256:600000
 run --db sqlite --password-hash pbkdf2:sha256:1
 # Open loop, 8 clients × 16 logins open: nobody waits for another's mail.
 run --db sqlite --driver open --clients 8
-# ... with a 5 s SMTP server: POST /login as above; the mail lag is 5 s plus the outbox's queue.
-run --db sqlite --driver open --clients 8 --smtp-delay 5
+# ... with a 5 s SMTP server (64 lanes per sender: 8 would deliver 3.2 messages a second): the mail lag is 5 s plus the queue.
+run --db sqlite --driver open --clients 8 --mail-concurrency 64 --smtp-delay 5
 # Open loop at 50 concurrent requests, each sender delivering 64 messages at once.
 run --db sqlite --driver open --clients 50 --mail-concurrency 64
 # ... and 5 s per message: does the outbox keep up (mail lag near 5 s, not growing)?
