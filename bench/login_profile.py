@@ -45,19 +45,12 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import event, select, update  # noqa: E402
 
 from bench import databases  # noqa: E402
-from bench.login_bench import PASSWORD, UNLIMITED, seed  # noqa: E402
+from bench.login_bench import LIMITS, PASSWORD, UNLIMITED, seed  # noqa: E402
 
 HASH_METHOD = "pbkdf2:sha256:1"
 STEPS = ("GET /login", "POST /login", "GET /2fa", "POST /2fa", "GET /")
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CODE = re.compile(r"^\s+(\d{6,10})\s*$", re.MULTILINE)
-LIMITS = (
-    "LOGIN_LIMIT_PER_ADDRESS",
-    "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS",
-    "LOGIN_LIMIT_PER_ACCOUNT",
-    "2FA_LIMIT_PER_ADDRESS",
-    "2FA_LIMIT_PER_ACCOUNT",
-)
 TOP = 25
 
 
