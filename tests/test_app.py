@@ -110,7 +110,11 @@ def test_static_files_are_served_locally(client) -> None:
     [
         ({"MAIL_CONCURRENCY": 0}, "TIMETRACKER_MAIL_CONCURRENCY"),
         ({"MAIL_CONCURRENCY": "many"}, "TIMETRACKER_MAIL_CONCURRENCY"),
+        ({"MAIL_CONCURRENCY": True}, "TIMETRACKER_MAIL_CONCURRENCY"),
         ({"MAIL_LEASE": 20, "MAIL_TIMEOUT": 20}, "TIMETRACKER_MAIL_LEASE"),
+        ({"MAIL_LEASE": float("nan")}, "TIMETRACKER_MAIL_LEASE"),
+        ({"MAIL_LEASE": float("inf")}, "TIMETRACKER_MAIL_LEASE"),
+        ({"MAIL_TIMEOUT": 0}, "TIMETRACKER_MAIL_LEASE"),
     ],
 )
 def test_mail_delivery_settings_that_cannot_work_stop_the_start(

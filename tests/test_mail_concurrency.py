@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tests.conftest import free_port, stop_sender
 from tests.processes import BIN, environment
@@ -210,3 +210,82 @@ def _url_for_another_process(database: dict[str, Any]) -> str:
     url: str = database["SQLALCHEMY_DATABASE_URI"]
     options = database.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args", {}).get("options")
     return f"{url}?options={quote(options)}" if options else url
+
+
+class _Accepting:
+    """A mailer that takes every message at once."""
+
+    def send(self, message: Any) -> str:
+        return "accepted"
+
+
+def _claim_one(app: Flask, **busy: Any) -> list[tuple[int, int]]:
+    with app.app_context():
+        return outbox.claim(1, notices=1, **busy)
+
+
+def _send(app: Flask, message_id: int) -> outbox.Attempt:
+    with app.app_context():
+        return outbox.send(message_id, _Accepting())  # type: ignore[arg-type]
+
+
+def _record(app: Flask, *attempts: outbox.Attempt) -> None:
+    with app.app_context():
+        outbox.record(list(attempts))
+
+
+def _row(app: Flask) -> tuple[str, int, list[str]]:
+    with app.app_context():
+        message = db.session.scalars(select(OutboxMessage)).one()
+        outcomes = db.session.scalars(select(MailAttempt.outcome).order_by(MailAttempt.id))
+        return message.status, message.attempts, list(outcomes)
+
+
+def test_a_sender_whose_lease_ran_out_does_not_overwrite_the_sender_that_took_over(
+    make_app: Any, moving_clock: Any
+) -> None:
+    app = make_app(MAIL_DELIVERY="worker", **SLOW_SERVER)
+    queue_mail(app, ["code@example.com"], MailPriority.WAITED_FOR)
+    [(message_id, _)] = _claim_one(app)
+    late = _send(app, message_id)  # the first sender's conversation outlasts its lease
+    moving_clock.move(seconds=SLOW_SERVER["MAIL_LEASE"] + 1)
+    assert _claim_one(app) == [(message_id, MailPriority.WAITED_FOR)]
+    _record(app, _send(app, message_id))
+    _record(app, late)  # comes too late: the message is the second sender's
+    assert _row(app) == (MailStatus.SENT.value, 2, ["retry", "sent"])
+
+
+def test_a_message_deleted_while_it_was_sent_does_not_hold_up_the_next(make_app: Any) -> None:
+    app = make_app(MAIL_DELIVERY="worker")
+    queue_mail(app, ["old@example.com"])
+    [(message_id, _)] = _claim_one(app)
+    attempt = _send(app, message_id)
+    with app.app_context():
+        db.session.execute(delete(OutboxMessage))  # purge, in another process
+        db.session.commit()
+    queue_mail(app, ["code@example.com"], MailPriority.WAITED_FOR)
+    _record(app, attempt)  # nothing to record it on; not put on the next message's row
+    with app.app_context():
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert (message.recipient, message.status, message.attempts) == ("code@example.com", "queued", 0)
+        assert db.session.scalar(select(db.func.count(MailAttempt.id))) == 0
+
+
+def test_a_sender_never_claims_again_what_it_is_still_sending(make_app: Any, moving_clock: Any) -> None:
+    app = make_app(MAIL_DELIVERY="worker", **SLOW_SERVER)
+    queue_mail(app, ["code@example.com"], MailPriority.WAITED_FOR)
+    [(message_id, _)] = _claim_one(app)
+    moving_clock.move(seconds=SLOW_SERVER["MAIL_LEASE"] + 1)
+    assert _claim_one(app, busy=[message_id]) == []
+    assert _claim_one(app) == [(message_id, MailPriority.WAITED_FOR)]  # another sender would
+
+
+def test_a_lapsed_claim_past_the_retry_period_is_given_up(make_app: Any, moving_clock: Any) -> None:
+    app = make_app(MAIL_DELIVERY="worker", **SLOW_SERVER)
+    queue_mail(app, ["code@example.com"], MailPriority.WAITED_FOR)
+    _claim_one(app)  # and its sender dies, every time
+    moving_clock.move(seconds=app.config["MAIL_RETRY_PERIOD"] + 1)
+    assert _claim_one(app) == []
+    assert _row(app) == (MailStatus.FAILED.value, 1, ["failed"])
+    with app.app_context():
+        assert db.session.scalars(select(OutboxMessage.body_text)).one() == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -89,6 +90,7 @@ DEFAULTS: dict[str, Any] = {
 
 SQLITE_FILE = "timetracker.sqlite"
 MAX_MAIL_CONCURRENCY = 256
+MAX_MAIL_LEASE = 24 * 60 * 60
 
 
 def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
@@ -118,16 +120,25 @@ def _check_mail_delivery(app: Flask) -> None:
     concurrency, lease, timeout = (
         app.config[name] for name in ("MAIL_CONCURRENCY", "MAIL_LEASE", "MAIL_TIMEOUT")
     )
-    if not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_MAIL_CONCURRENCY:
+    if not _whole(concurrency) or not 1 <= concurrency <= MAX_MAIL_CONCURRENCY:
         raise RuntimeError(
             f"TIMETRACKER_MAIL_CONCURRENCY must be a whole number from 1 to {MAX_MAIL_CONCURRENCY}, "
             f"not {concurrency!r}."
         )
-    if not isinstance(lease, int | float) or not isinstance(timeout, int | float) or lease <= timeout:
+    if not _seconds(timeout) or not _seconds(lease) or not timeout < lease <= MAX_MAIL_LEASE:
         raise RuntimeError(
-            f"TIMETRACKER_MAIL_LEASE ({lease!r} s) must be a number of seconds longer than "
-            f"TIMETRACKER_MAIL_TIMEOUT ({timeout!r} s): a claim must outlast a conversation."
+            f"TIMETRACKER_MAIL_LEASE ({lease!r}) must be a number of seconds longer than "
+            f"TIMETRACKER_MAIL_TIMEOUT ({timeout!r}, more than 0), and at most {MAX_MAIL_LEASE}: "
+            "a claim must outlast a conversation."
         )
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _seconds(value: object) -> bool:
+    return (_whole(value) or isinstance(value, float)) and math.isfinite(value) and value > 0  # type: ignore[arg-type]
 
 
 def _warn_without_base_url(app: Flask) -> None:

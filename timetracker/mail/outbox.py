@@ -9,7 +9,7 @@ it arrives twice, the only way a message is ever duplicated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -59,23 +59,29 @@ def queue(
     return message
 
 
-def claim(limit: int, *, notices: int) -> list[tuple[int, int]]:
-    """Claim up to ``limit`` due messages for this sender, at most ``notices`` of them notices.
+def claim(limit: int, *, notices: int, busy: Collection[int] = ()) -> list[tuple[int, int]]:
+    """Claim up to ``limit`` due messages for this sender, at most ``notices`` of them notices,
+    none of the ``busy`` ones it is still sending (a conversation may outlast its lease).
 
     Returns their ids and priorities, mail someone waits for first, then by due time. On
     PostgreSQL the rows are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent senders each
     get other rows without waiting. SQLite has one writer at a time: the UPDATE claims only rows
     that are still claimable, so a sender that lost the race for some gets the others. A
-    message whose earlier claim lapsed (its sender died) gets an attempt recorded for it.
+    message whose earlier claim lapsed (its sender died) gets an attempt recorded for it, or is
+    given up when its retry period is over.
     """
     now = clock.now()
     postgresql = db.session.get_bind().dialect.name == "postgresql"
-    rows = db.session.execute(_DUE_LOCKED if postgresql else _DUE, {"now": now, "limit": limit}).all()
+    due = {"now": now, "limit": limit, "busy": list(busy)}
+    rows = db.session.execute(_DUE_LOCKED if postgresql else _DUE, due).all()
     if not postgresql:
         db.session.commit()  # SQLite cannot turn a read transaction that went stale into a write
-    wanted = _within_notices(rows, notices)
+    over = [row for row in rows if row.status == MailStatus.SENDING and row.give_up_at <= now]
+    for row in over:
+        _give_up_lapsed(row, now)
+    wanted = _within_notices([row for row in rows if row not in over], notices)
     if not wanted:
-        db.session.rollback()
+        db.session.commit()
         return []
     until = now + timedelta(seconds=current_app.config["MAIL_LEASE"])
     claimed = set(db.session.scalars(_CLAIM, {"ids": [row.id for row in wanted], "now": now, "until": until}))
@@ -86,6 +92,26 @@ def claim(limit: int, *, notices: int) -> list[tuple[int, int]]:
             _record_attempt(message_id, now, "retry", messages.MAIL_CLAIM_LAPSED)
     db.session.commit()
     return [(row.id, row.priority) for row in wanted if row.id in claimed]
+
+
+def _give_up_lapsed(row: Row[Any], now: datetime) -> None:
+    """End a lapsed claim whose retry period is over: the message is not sent, its body emptied."""
+    given_up = db.session.execute(
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id == row.id, _OUTBOX.c.status == MailStatus.SENDING.value, _OUTBOX.c.lease_until < now
+        )
+        .values(
+            status=MailStatus.FAILED.value,
+            lease_until=None,
+            attempts=_OUTBOX.c.attempts + 1,
+            body_text="",
+            body_html=None,
+            last_error=messages.MAIL_CLAIM_LAPSED,
+        )
+    )
+    if given_up.rowcount == 1:
+        _record_attempt(row.id, now, MailStatus.FAILED.value, messages.MAIL_CLAIM_LAPSED)
 
 
 def _within_notices(rows: Sequence[Row[Any]], notices: int) -> list[Row[Any]]:
@@ -110,8 +136,8 @@ def _claimable(now: BindParameter[datetime]) -> ColumnElement[bool]:
 
 # Built once: a busy sender claims several times a second.
 _DUE = (
-    select(OutboxMessage.id, OutboxMessage.priority, OutboxMessage.status)
-    .where(_claimable(bindparam("now")))
+    select(OutboxMessage.id, OutboxMessage.priority, OutboxMessage.status, OutboxMessage.give_up_at)
+    .where(_claimable(bindparam("now")), OutboxMessage.id.not_in(bindparam("busy", expanding=True)))
     .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
     .limit(bindparam("limit"))
 )
@@ -187,14 +213,23 @@ def _retry_or_give_up(message: Row[Any], detail: str) -> None:
 
 
 def _record(message: Row[Any], now: datetime, outcome: str, detail: str, **changes: object) -> None:
-    """End this sender's claim on ``message`` with ``changes``, one more attempt, and its record."""
+    """End this sender's claim on ``message`` with ``changes``, one more attempt, and its record.
+
+    Only while the claim is still this sender's (the same lease): a message another sender took
+    over after the lease ran out, or that is gone, keeps what that sender or purge made of it.
+    """
     status = MailStatus.QUEUED.value if outcome == "retry" else outcome
-    db.session.execute(
+    recorded = db.session.execute(
         update(_OUTBOX)
-        .where(_OUTBOX.c.id == message.id)
+        .where(
+            _OUTBOX.c.id == message.id,
+            _OUTBOX.c.status == MailStatus.SENDING.value,
+            _OUTBOX.c.lease_until == message.lease_until,
+        )
         .values(status=status, lease_until=None, attempts=_OUTBOX.c.attempts + 1, **changes)
     )
-    _record_attempt(message.id, now, outcome, detail)
+    if recorded.rowcount == 1:
+        _record_attempt(message.id, now, outcome, detail)
 
 
 def _record_attempt(message_id: int, at: datetime, outcome: str, detail: str) -> None:
@@ -208,7 +243,16 @@ _OUTBOX = OutboxMessage.__table__
 _TO_SEND = select(
     *(
         _OUTBOX.c[name]
-        for name in ("id", "recipient", "subject", "body_text", "body_html", "attempts", "give_up_at")
+        for name in (
+            "id",
+            "recipient",
+            "subject",
+            "body_text",
+            "body_html",
+            "attempts",
+            "give_up_at",
+            "lease_until",
+        )
     )
 ).where(_OUTBOX.c.id == bindparam("message_id"))
 _ADD_ATTEMPT = insert(MailAttempt.__table__)

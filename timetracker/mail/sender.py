@@ -23,6 +23,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from timetracker.extensions import db
 from timetracker.mail import outbox, transport
 from timetracker.models import MailPriority
 
@@ -87,6 +88,9 @@ def run_loop(
             with app.app_context():
                 try:
                     lanes.record_finished()
+                except Exception:  # their claims lapse and they are tried again (maybe sent twice)
+                    app.logger.exception("The mail sender could not record its deliveries")
+                try:
                     claimed, more_due = lanes.fill()
                     if not until_idle and time.monotonic() - last_purge > PURGE_EVERY:
                         outbox.purge()
@@ -122,6 +126,7 @@ class _Lanes:
         self.app, self.size, self._on_free = app, size, on_free
         self._work: queue.SimpleQueue[tuple[int, bool] | None] = queue.SimpleQueue()
         self._finished: list[outbox.Attempt] = []  # by the lanes, not recorded yet
+        self._sending: set[int] = set()  # ids in the lanes
         self._lock = threading.Lock()
         self._busy = self._busy_with_notices = 0
         self._threads: list[threading.Thread] = []
@@ -135,22 +140,26 @@ class _Lanes:
             notices = room if self.size == 1 else min(room, self.size - 1 - self._busy_with_notices)
         if room == 0:
             return 0, False
-        claimed = outbox.claim(room, notices=notices)
+        with self._lock:
+            sending = list(self._sending)
+        claimed = outbox.claim(room, notices=notices, busy=sending)
         self._hand(claimed)
         return len(claimed), len(claimed) == room
 
     def record_finished(self) -> None:
-        """Record what the lanes finished since the last call (kept for the next one if that fails)."""
+        """Record what the lanes finished since the last call.
+
+        Should that fail, the outcomes are dropped, not tried again: their claims lapse and
+        the messages are sent again, which beats one bad outcome holding up all the others.
+        """
         with self._lock:
             finished, self._finished = self._finished, []
-        if not finished:
-            return
-        try:
-            outbox.record(finished)
-        except Exception:
-            with self._lock:
-                self._finished[:0] = finished
-            raise
+        if finished:
+            try:
+                outbox.record(finished)
+            except Exception:
+                db.session.rollback()
+                raise
 
     def idle(self) -> bool:
         with self._lock:
@@ -166,6 +175,7 @@ class _Lanes:
     def _hand(self, claimed: list[tuple[int, int]]) -> None:
         with self._lock:
             self._busy += len(claimed)
+            self._sending.update(message_id for message_id, _ in claimed)
             self._busy_with_notices += sum(priority != MailPriority.WAITED_FOR for _, priority in claimed)
             while len(self._threads) < self._busy:
                 lane = threading.Thread(target=self._lane, name="timetracker-mail-lane", daemon=True)
@@ -199,6 +209,7 @@ class _Lanes:
         finally:
             with self._lock:
                 self._busy -= 1
+                self._sending.discard(message_id)
                 self._busy_with_notices -= notice
                 if attempt is not None:
                     self._finished.append(attempt)
