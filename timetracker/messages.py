@@ -119,6 +119,9 @@ SUBJECT_2FA_CODE = "Time Tracker two-factor authentication code"
 SUBJECT_TEST_MAIL = "Time Tracker test email"
 NO_MAIL_SERVER = "No mail server is configured (TIMETRACKER_MAIL_SERVER is not set)."
 MAIL_CLAIM_LAPSED = "The sender that took it stopped before it was done; tried again (it may arrive twice)."
+MAIL_CLAIM_LAPSED_TOO_LATE = (
+    "The sender that took it stopped before it was done, and its retry period is over."
+)
 
 # Group settings
 GROUP_SAVED = "The group settings were saved."

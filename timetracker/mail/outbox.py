@@ -107,11 +107,11 @@ def _give_up_lapsed(row: Row[Any], now: datetime) -> None:
             attempts=_OUTBOX.c.attempts + 1,
             body_text="",
             body_html=None,
-            last_error=messages.MAIL_CLAIM_LAPSED,
+            last_error=messages.MAIL_CLAIM_LAPSED_TOO_LATE,
         )
     )
     if given_up.rowcount == 1:
-        _record_attempt(row.id, now, MailStatus.FAILED.value, messages.MAIL_CLAIM_LAPSED)
+        _record_attempt(row.id, now, MailStatus.FAILED.value, messages.MAIL_CLAIM_LAPSED_TOO_LATE)
 
 
 def _within_notices(rows: Sequence[Row[Any]], notices: int) -> list[Row[Any]]:
