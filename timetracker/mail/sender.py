@@ -86,10 +86,7 @@ def run_loop(
             wake.clear()  # before claiming: a wake from here on ends the wait below at once
             claimed, more_due = 0, False
             with app.app_context():
-                try:
-                    lanes.record_finished()
-                except Exception:  # their claims lapse and they are tried again (maybe sent twice)
-                    app.logger.exception("The mail sender could not record its deliveries")
+                _record_finished(app, lanes)
                 try:
                     claimed, more_due = lanes.fill()
                     if not until_idle and time.monotonic() - last_purge > PURGE_EVERY:
@@ -106,11 +103,16 @@ def run_loop(
     finally:
         lanes.close()
         with app.app_context():
-            try:
-                lanes.record_finished()
-            except Exception:  # their claims lapse and they are tried again (maybe sent twice)
-                app.logger.exception("The mail sender could not record its last deliveries")
+            _record_finished(app, lanes)
     return handed
+
+
+def _record_finished(app: Flask, lanes: _Lanes) -> None:
+    """Record what the lanes finished; on failure their claims lapse and they are sent again."""
+    try:
+        lanes.record_finished()
+    except Exception:
+        app.logger.exception("The mail sender could not record its deliveries")
 
 
 def deliver_due(app: Flask) -> int:
