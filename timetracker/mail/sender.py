@@ -126,24 +126,22 @@ class _Lanes:
 
     def __init__(self, app: Flask, size: int, on_free: Any) -> None:
         self.app, self.size, self._on_free = app, size, on_free
-        self._work: queue.SimpleQueue[tuple[int, bool] | None] = queue.SimpleQueue()
+        self._work: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._finished: list[outbox.Attempt] = []  # by the lanes, not recorded yet
-        self._sending: set[int] = set()  # ids in the lanes
+        self._sending: dict[int, bool] = {}  # the ids in the lanes, and whether each is a notice
         self._lock = threading.Lock()
-        self._busy = self._busy_with_notices = 0
         self._threads: list[threading.Thread] = []
 
     def fill(self) -> tuple[int, bool]:
         """Claim due messages for the free lanes; return how many, and whether more may be due
         (every free lane got one)."""
         with self._lock:
-            room = self.size - self._busy
+            room = self.size - len(self._sending)
             # One lane stays for mail someone waits for (unless there is only one).
-            notices = room if self.size == 1 else min(room, self.size - 1 - self._busy_with_notices)
+            notices = room if self.size == 1 else min(room, self.size - 1 - sum(self._sending.values()))
+            sending = list(self._sending)
         if room == 0:
             return 0, False
-        with self._lock:
-            sending = list(self._sending)
         claimed = outbox.claim(room, notices=notices, busy=sending)
         self._hand(claimed)
         return len(claimed), len(claimed) == room
@@ -165,7 +163,7 @@ class _Lanes:
 
     def idle(self) -> bool:
         with self._lock:
-            return self._busy == 0
+            return not self._sending
 
     def close(self) -> None:
         """Let every lane finish its message and close its connection."""
@@ -176,32 +174,32 @@ class _Lanes:
 
     def _hand(self, claimed: list[tuple[int, int]]) -> None:
         with self._lock:
-            self._busy += len(claimed)
-            self._sending.update(message_id for message_id, _ in claimed)
-            self._busy_with_notices += sum(priority != MailPriority.WAITED_FOR for _, priority in claimed)
-            while len(self._threads) < self._busy:
+            self._sending.update(
+                (message_id, priority != MailPriority.WAITED_FOR) for message_id, priority in claimed
+            )
+            while len(self._threads) < len(self._sending):
                 lane = threading.Thread(target=self._lane, name="timetracker-mail-lane", daemon=True)
                 lane.start()
                 self._threads.append(lane)
-        for message_id, priority in claimed:
-            self._work.put((message_id, priority != MailPriority.WAITED_FOR))
+        for message_id, _ in claimed:
+            self._work.put(message_id)
 
     def _lane(self) -> None:
         mailer = transport.Mailer()
         try:
             while True:
                 try:
-                    work = self._work.get(timeout=KEEP_CONNECTION)
+                    message_id = self._work.get(timeout=KEEP_CONNECTION)
                 except queue.Empty:
                     mailer.close()
                     continue
-                if work is None:
+                if message_id is None:
                     return
-                self._deliver(mailer, *work)
+                self._deliver(mailer, message_id)
         finally:
             mailer.close()
 
-    def _deliver(self, mailer: transport.Mailer, message_id: int, notice: bool) -> None:
+    def _deliver(self, mailer: transport.Mailer, message_id: int) -> None:
         attempt = None
         try:
             with self.app.app_context():
@@ -210,9 +208,7 @@ class _Lanes:
             self.app.logger.exception("Reading outbox message %s failed", message_id)
         finally:
             with self._lock:
-                self._busy -= 1
-                self._sending.discard(message_id)
-                self._busy_with_notices -= notice
+                del self._sending[message_id]
                 if attempt is not None:
                     self._finished.append(attempt)
             self._on_free()
