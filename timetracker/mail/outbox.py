@@ -96,22 +96,7 @@ def claim(limit: int, *, notices: int, busy: Collection[int] = ()) -> list[tuple
 
 def _give_up_lapsed(row: Row[Any], now: datetime) -> None:
     """End a lapsed claim whose retry period is over: the message is not sent, its body emptied."""
-    given_up = db.session.execute(
-        update(_OUTBOX)
-        .where(
-            _OUTBOX.c.id == row.id, _OUTBOX.c.status == MailStatus.SENDING.value, _OUTBOX.c.lease_until < now
-        )
-        .values(
-            status=MailStatus.FAILED.value,
-            lease_until=None,
-            attempts=_OUTBOX.c.attempts + 1,
-            body_text="",
-            body_html=None,
-            last_error=messages.MAIL_CLAIM_LAPSED_TOO_LATE,
-        )
-    )
-    if given_up.rowcount == 1:
-        _record_attempt(row.id, now, MailStatus.FAILED.value, messages.MAIL_CLAIM_LAPSED_TOO_LATE)
+    _finish(row.id, _OUTBOX.c.lease_until < now, MailStatus.FAILED, messages.MAIL_CLAIM_LAPSED_TOO_LATE)
 
 
 def _within_notices(rows: Sequence[Row[Any]], notices: int) -> list[Row[Any]]:
@@ -191,15 +176,15 @@ def record(attempts: list[Attempt]) -> None:
         if attempt.outcome is None:
             _retry_or_give_up(attempt.message, attempt.detail)
         else:
-            _finish(attempt.message, attempt.outcome, attempt.detail)
+            _finish(attempt.message.id, _held(attempt.message), attempt.outcome, attempt.detail)
     db.session.commit()
 
 
-def _finish(message: Row[Any], status: MailStatus, detail: str) -> None:
+def _finish(message_id: int, held: ColumnElement[bool], status: MailStatus, detail: str) -> None:
     """Record the final outcome and empty the bodies, which may hold a code."""
     now = clock.now()
     outcome = {"sent_at": now} if status is MailStatus.SENT else {"last_error": detail[:500]}
-    _record(message, now, status.value, detail, body_text="", body_html=None, **outcome)
+    _record(message_id, held, now, status.value, detail, body_text="", body_html=None, **outcome)
 
 
 def _retry_or_give_up(message: Row[Any], detail: str) -> None:
@@ -207,29 +192,33 @@ def _retry_or_give_up(message: Row[Any], detail: str) -> None:
     delay = min(FIRST_RETRY_DELAY * 2**message.attempts, current_app.config["MAIL_RETRY_MAX_DELAY"])
     next_attempt = now + timedelta(seconds=delay)
     if next_attempt > message.give_up_at:
-        _finish(message, MailStatus.FAILED, detail)
+        _finish(message.id, _held(message), MailStatus.FAILED, detail)
         return
-    _record(message, now, "retry", detail, next_attempt_at=next_attempt, last_error=detail[:500])
+    changes = {"next_attempt_at": next_attempt, "last_error": detail[:500]}
+    _record(message.id, _held(message), now, "retry", detail, **changes)
 
 
-def _record(message: Row[Any], now: datetime, outcome: str, detail: str, **changes: object) -> None:
-    """End this sender's claim on ``message`` with ``changes``, one more attempt, and its record.
+def _held(message: Row[Any]) -> ColumnElement[bool]:
+    """Match the message's row while it is still claimed with the lease this sender read."""
+    return _OUTBOX.c.lease_until == message.lease_until
 
-    Only while the claim is still this sender's (the same lease): a message another sender took
-    over after the lease ran out, or that is gone, keeps what that sender or purge made of it.
+
+def _record(
+    message_id: int, held: ColumnElement[bool], now: datetime, outcome: str, detail: str, **changes: object
+) -> None:
+    """End a claim on the message with ``changes``, one more attempt, and its record.
+
+    Only while ``held`` (the claim is still this sender's, or lapsed): a message another sender
+    took over, or that is gone, keeps what that sender or purge made of it.
     """
     status = MailStatus.QUEUED.value if outcome == "retry" else outcome
     recorded = db.session.execute(
         update(_OUTBOX)
-        .where(
-            _OUTBOX.c.id == message.id,
-            _OUTBOX.c.status == MailStatus.SENDING.value,
-            _OUTBOX.c.lease_until == message.lease_until,
-        )
+        .where(_OUTBOX.c.id == message_id, _OUTBOX.c.status == MailStatus.SENDING.value, held)
         .values(status=status, lease_until=None, attempts=_OUTBOX.c.attempts + 1, **changes)
     )
     if recorded.rowcount == 1:
-        _record_attempt(message.id, now, outcome, detail)
+        _record_attempt(message_id, now, outcome, detail)
 
 
 def _record_attempt(message_id: int, at: datetime, outcome: str, detail: str) -> None:
