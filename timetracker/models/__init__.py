@@ -9,14 +9,17 @@ from timetracker.models.pending import PendingLogin
 from timetracker.models.project import Project, Task
 from timetracker.models.role import Role
 from timetracker.models.saved_report import SavedReport
+from timetracker.models.security_key import SecurityKey
 from timetracker.models.time_entry import TimeEntry
 from timetracker.models.user import User, users_below, users_of
+from timetracker.models.user_session import KnownDevice, UserSession
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "Authenticator",
     "Group",
+    "KnownDevice",
     "MailAttempt",
     "MailPriority",
     "MailStatus",
@@ -26,9 +29,11 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "SavedReport",
+    "SecurityKey",
     "Task",
     "TimeEntry",
     "User",
+    "UserSession",
     "users_below",
     "users_of",
 ]

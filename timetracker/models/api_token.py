@@ -29,6 +29,10 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     user_session_token: Mapped[str] = mapped_column(String(64))
+    # The server-side session of the API login: deleting it revokes the token.
+    session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True
+    )
     # The second factor the login gave (security.second_factor.Factor); the token ends when it is not enough.
     second_factor: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timetracker.extensions import db
@@ -23,6 +23,11 @@ class Group(db.Model):
     description: Mapped[str] = mapped_column(String(1000), default="")
     # Group two-factor authentication: an emailed code after the password (see security.second_factor_for).
     two_factor_required: Mapped[bool] = mapped_column(default=False)
+    # What the second factor may be while two-factor is on (security.own_factor_policy.Policy):
+    # "any" accepts the emailed code; "own" asks for the user's own app or key after a grace period.
+    second_factor_policy: Mapped[str] = mapped_column(String(20), default="any", server_default="any")
+    own_factor_grace_days: Mapped[int] = mapped_column(SmallInteger, default=7, server_default="7")
+    own_factor_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the grace period's end
     # Basic settings of time tracking: the week's first day (0 Monday … 6 Sunday), the members'
     # default time zone, and the lock date (time on and before it is locked).
     first_day_of_week: Mapped[int] = mapped_column(default=0, server_default="0")

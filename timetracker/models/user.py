@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ForeignKey, Select, String, select
+from sqlalchemy import ForeignKey, LargeBinary, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timetracker.extensions import db
@@ -18,6 +18,7 @@ from timetracker.rights import Right
 if TYPE_CHECKING:
     from timetracker.models.authenticator import Authenticator, RecoveryCode
     from timetracker.models.group import Group
+    from timetracker.models.security_key import SecurityKey
 
 
 def new_session_token() -> str:
@@ -40,6 +41,8 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     time_zone: Mapped[str | None] = mapped_column(String(64))  # None: the group's
+    # The random WebAuthn user handle its security keys carry; made with the first key.
+    webauthn_handle: Mapped[bytes | None] = mapped_column(LargeBinary(64), unique=True, index=True)
 
     role: Mapped[Role] = relationship(back_populates="users")
     authenticator: Mapped[Authenticator | None] = relationship(
@@ -47,6 +50,9 @@ class User(db.Model):
     )
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    security_keys: Mapped[list[SecurityKey]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, order_by="SecurityKey.id"
     )
 
     @property
