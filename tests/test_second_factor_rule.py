@@ -8,32 +8,34 @@ import pytest
 
 from timetracker.security.second_factor import Factor, factor_from, satisfies
 
-# (has_authenticator, group_requires, can_override) -> the factor asked after the password
+# (has_security_key, has_authenticator, group_requires, can_override) -> the factor asked after the password
 NEEDED = {
-    (False, False, False): Factor.NONE,
-    (False, False, True): Factor.NONE,
-    (False, True, False): Factor.EMAIL,
-    (False, True, True): Factor.NONE,  # override_2fa: the password alone
-    (True, False, False): Factor.AUTHENTICATOR,
-    (True, False, True): Factor.AUTHENTICATOR,
-    (True, True, False): Factor.AUTHENTICATOR,
-    (True, True, True): Factor.AUTHENTICATOR,  # the user's own factor even for the Top manager
+    (False, False, False, False): Factor.NONE,
+    (False, False, False, True): Factor.NONE,
+    (False, False, True, False): Factor.EMAIL,
+    (False, False, True, True): Factor.NONE,  # override_2fa: the password alone
+    (False, True, False, False): Factor.AUTHENTICATOR,
+    (False, True, False, True): Factor.AUTHENTICATOR,
+    (False, True, True, False): Factor.AUTHENTICATOR,
+    (False, True, True, True): Factor.AUTHENTICATOR,  # the user's own factor even for the Top manager
+    **{(True, *facts): Factor.SECURITY_KEY for facts in itertools.product((False, True), repeat=3)},
 }
 
 
 def test_the_table_covers_every_case() -> None:
-    assert set(NEEDED) == set(itertools.product((False, True), repeat=3))
+    assert set(NEEDED) == set(itertools.product((False, True), repeat=4))
 
 
 @pytest.mark.parametrize(("facts", "factor"), NEEDED.items(), ids=str)
-def test_factor_from(facts: tuple[bool, bool, bool], factor: Factor) -> None:
-    has_authenticator, group_requires, can_override = facts
-    assert (
-        factor_from(
-            has_authenticator=has_authenticator, group_requires=group_requires, can_override=can_override
-        )
-        is factor
+def test_factor_from(facts: tuple[bool, bool, bool, bool], factor: Factor) -> None:
+    has_security_key, has_authenticator, group_requires, can_override = facts
+    decided = factor_from(
+        has_authenticator=has_authenticator,
+        has_security_key=has_security_key,
+        group_requires=group_requires,
+        can_override=can_override,
     )
+    assert decided is factor
 
 
 # (given, required) -> whether a session or token that gave ``given`` still counts
@@ -47,6 +49,13 @@ COUNTS = {
     (Factor.AUTHENTICATOR, Factor.NONE): True,
     (Factor.AUTHENTICATOR, Factor.EMAIL): True,
     (Factor.AUTHENTICATOR, Factor.AUTHENTICATOR): True,
+    (Factor.NONE, Factor.SECURITY_KEY): False,  # the user added a key
+    (Factor.EMAIL, Factor.SECURITY_KEY): False,
+    (Factor.AUTHENTICATOR, Factor.SECURITY_KEY): True,  # either own factor counts for the other
+    (Factor.SECURITY_KEY, Factor.NONE): True,
+    (Factor.SECURITY_KEY, Factor.EMAIL): True,
+    (Factor.SECURITY_KEY, Factor.AUTHENTICATOR): True,
+    (Factor.SECURITY_KEY, Factor.SECURITY_KEY): True,
 }
 
 

@@ -75,6 +75,11 @@ class User(db.Model):
         """Tell whether the user has a confirmed authenticator app."""
         return self.authenticator is not None and self.authenticator.confirmed
 
+    @property
+    def has_own_factor(self) -> bool:
+        """Tell whether the user has a second factor of their own: a confirmed app or a security key."""
+        return self.has_authenticator or bool(self.security_keys)
+
     def can(self, right: Right) -> bool:
         """Tell whether the user's role holds ``right``."""
         return right in self.role.rights

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from timetracker.extensions import db
-from timetracker.models import Authenticator, Group, Role, User
+from timetracker.models import Authenticator, Group, Role, SecurityKey, User
 from timetracker.rights import Right
 from timetracker.security.second_factor import Factor, factor_from
 from timetracker.services import csv_export
@@ -24,6 +24,7 @@ HEADER = ("Name", "Login", "Email", "Role", "Status", "Two-factor", "Last login 
 
 
 class TwoFactorState(StrEnum):
+    SECURITY_KEY = "security key"
     AUTHENTICATOR = "authenticator"
     EMAIL_CODE = "email code (group)"
     NONE = "none"
@@ -62,6 +63,7 @@ def members(
             Role.name,
             Role.rights,
             Authenticator.confirmed_at,
+            exists().where(SecurityKey.user_id == User.id).label("has_security_key"),
         )
         .join(User.role)
         .outerjoin(Authenticator, Authenticator.user_id == User.id)
@@ -72,10 +74,14 @@ def members(
         query = query.where(User.email.is_(None))
     result = db.session.execute(query.execution_options(yield_per=ROWS_READ_AT_ONCE))
     try:
-        for name, login, email, active, last_login, role, rights, confirmed_at in result:
-            state = _state(
-                confirmed_at is not None, group.two_factor_required, Right.OVERRIDE_2FA in rights, email
+        for name, login, email, active, last_login, role, rights, confirmed_at, has_key in result:
+            factor = factor_from(
+                has_authenticator=confirmed_at is not None,
+                has_security_key=has_key,
+                group_requires=group.two_factor_required,
+                can_override=Right.OVERRIDE_2FA in rights,
             )
+            state = _state(factor, email)
             member = Member(name, login, email, role, active, state, last_login)
             if not without_two_factor or member.without_two_factor:
                 yield member
@@ -83,12 +89,9 @@ def members(
         result.close()  # also when the caller stops early: a PostgreSQL server cursor stays open otherwise
 
 
-def _state(
-    has_authenticator: bool, group_requires: bool, can_override: bool, email: str | None
-) -> TwoFactorState:
-    factor = factor_from(
-        has_authenticator=has_authenticator, group_requires=group_requires, can_override=can_override
-    )
+def _state(factor: Factor, email: str | None) -> TwoFactorState:
+    if factor is Factor.SECURITY_KEY:
+        return TwoFactorState.SECURITY_KEY
     if factor is Factor.AUTHENTICATOR:
         return TwoFactorState.AUTHENTICATOR
     if factor is Factor.EMAIL:
