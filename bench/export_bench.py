@@ -59,7 +59,6 @@ def seed(url: str, users: int, secret_key: str) -> None:
                     "email": f"u{number}@example.com" if number % 10 else None,
                     "password_hash": password_hash,
                     "active": True,
-                    "session_token": f"t{number}",
                     "created_at": now,
                 }
                 for number in range(start, min(start + BATCH, users))

@@ -31,6 +31,7 @@ server); codes issued, delivered, delivered more than once and lost; and a Markd
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import queue
 import resource
@@ -46,11 +47,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, create_engine, func, select, update  # noqa: E402
+from sqlalchemy import Engine, create_engine, func, insert, select, update  # noqa: E402
 from werkzeug.security import check_password_hash, generate_password_hash  # noqa: E402
 
 from bench import databases, server  # noqa: E402
-from bench.login_clients import PASSWORD, Account, Load, client  # noqa: E402
+from bench.login_clients import PASSWORD, Account, Load, client, device_token  # noqa: E402
 from bench.login_report import Outbox, PasswordCheck, Window, report  # noqa: E402
 from bench.mail_workers import MailWorkers, mail_workers, worker_mid_conversation  # noqa: E402
 from bench.smtp_sink import Sink  # noqa: E402
@@ -82,7 +83,7 @@ def seed(url: str, users: int, secret_key: str, password_hash: str | None = None
 
     from timetracker import create_app
     from timetracker.extensions import db
-    from timetracker.models import User
+    from timetracker.models import KnownDevice, User
     from timetracker.services import membership
 
     app = create_app(
@@ -99,9 +100,17 @@ def seed(url: str, users: int, secret_key: str, password_hash: str | None = None
             )
             membership.add_user(None, top.group, details)
         db.session.execute(update(User).values(password_hash=hash_with(password_hash)))
+        users = db.session.execute(select(User.id, User.login).where(User.login != "top"))
+        known = [{"user_id": user_id, "token_hash": device_hash(int(login[1:]))} for user_id, login in users]
+        db.session.execute(insert(KnownDevice), known)  # each logs in from their usual browser: no alert
         db.session.commit()
     with app.app_context():
         db.engine.dispose()
+
+
+def device_hash(number: int) -> str:
+    """Return what the server keeps of user ``number``'s device cookie (``security.devices``)."""
+    return hashlib.sha256(device_token(number).encode()).hexdigest()
 
 
 def hash_with(method: str | None) -> str:

@@ -44,12 +44,22 @@ class Account:
     def address(self) -> str:
         return f"u{self.number}@example.com"
 
+    @property
+    def device(self) -> dict[str, str]:
+        """Return the device cookie of the browser this user always logs in from (seeded as known)."""
+        return {"tt_device": device_token(self.number)}
+
+
+def device_token(number: int) -> str:
+    """Return the device cookie's value of user ``number``'s browser: 43 characters, as the app makes."""
+    return f"bench-device-{number}".ljust(43, "x")
+
 
 class Browser(server.Browser):
     """One browser, whose answers are read whole."""
 
-    def __init__(self, port: int) -> None:
-        super().__init__(port, timeout=300)
+    def __init__(self, port: int, cookies: dict[str, str] | None = None) -> None:
+        super().__init__(port, timeout=300, cookies=cookies)
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
         """Send a request; return its status, Location and page."""
@@ -148,7 +158,7 @@ def client(load: Load, in_flight: int) -> None:
 
 def begin(load: Load, account: Account) -> OpenLogin | None:
     """GET /login and POST /login for ``account``; None if that failed (the user is free again)."""
-    browser = Browser(load.port)
+    browser = Browser(load.port, account.device)
     try:
         started = time.perf_counter()
         _, _, page = _step(load, browser, "GET", "/login", expect=200)

@@ -225,7 +225,6 @@ def seed(url: str) -> None:
                 "email": None,
                 "password_hash": top.password_hash,
                 "active": True,
-                "session_token": f"t{number}",
                 "created_at": clock.now(),
             }
             for number in range(1, USERS)

@@ -69,11 +69,11 @@ def _listening(port: int) -> bool:
 
 
 class Browser:
-    """One browser: a keep-alive connection to the server and its session cookie."""
+    """One browser: a keep-alive connection to the server and its cookies (the session's, the device's)."""
 
-    def __init__(self, port: int, timeout: float = 600) -> None:
+    def __init__(self, port: int, timeout: float = 600, cookies: dict[str, str] | None = None) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        self.cookie = ""
+        self.cookies = dict(cookies or {})
 
     def send(self, method: str, path: str, form: dict[str, str] | None = None) -> http.client.HTTPResponse:
         """Send a request and return the response, its body unread; reconnect once if the server
@@ -85,14 +85,14 @@ class Browser:
             return self._send(method, path, form)
 
     def _send(self, method: str, path: str, form: dict[str, str] | None) -> http.client.HTTPResponse:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
+        headers = {"Cookie": "; ".join(f"{name}={value}" for name, value in self.cookies.items())}
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
+        for cookie in response.headers.get_all("Set-Cookie") or ():
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            self.cookies[name] = value
         return response

@@ -75,7 +75,6 @@ def seed(users: int, days: list[date]) -> None:
             "email": None,
             "password_hash": top.password_hash,
             "active": True,
-            "session_token": f"t{n}",
             "created_at": now,
         }
         for n in range(users - 1)

@@ -7,6 +7,7 @@ Every test that uses ``app`` runs on SQLite, and again on PostgreSQL when
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -14,7 +15,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email import message_from_bytes
@@ -55,6 +56,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+DEVICE_COOKIE = "tt_device"
+USUAL_DEVICE = "the-usual-browser-of-the-people".ljust(43, "x")  # as security.devices makes them
 _CSRF_INPUT = re.compile(r'<input[^>]*name="(?:[\w-]+-)?csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -357,7 +360,19 @@ def mail_queued(app: Flask) -> list[tuple[str, str]]:
 
 
 class BrowserClient(FlaskClient):
-    """A test client that submits forms with the CSRF token a browser would have."""
+    """A test client that submits forms with the CSRF token a browser would have.
+
+    It holds the device cookie ``USUAL_DEVICE``, which the ``people`` have logged in from
+    before: their logins send no "New sign-in" email (``forget_device`` makes it a new browser).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_cookie(DEVICE_COOKIE, USUAL_DEVICE)
+
+    def forget_device(self) -> None:
+        """Make this a browser that never logged in: no device cookie."""
+        self.delete_cookie(DEVICE_COOKIE)
 
     def csrf_token(self) -> str:
         """Return this session's CSRF token, read from a page like a browser would."""
@@ -547,7 +562,17 @@ def people(app: Flask) -> People:
         found.other_group_id = other_top.group_id
         found.ids["other-top"] = other_top.id
         found.ids["other-user"] = _add(other_top.group, "other-user", "Otto User", "User", None).id
+        _know_usual_device(found.ids.values())
     return found
+
+
+def _know_usual_device(user_ids: Iterable[int]) -> None:
+    """Record ``USUAL_DEVICE`` as a browser these users logged in from before."""
+    from timetracker.models import KnownDevice
+
+    token_hash = hashlib.sha256(USUAL_DEVICE.encode()).hexdigest()
+    db.session.add_all(KnownDevice(user_id=user_id, token_hash=token_hash) for user_id in user_ids)
+    db.session.commit()
 
 
 def _new_group(name: str, login: str, manager_name: str) -> User:

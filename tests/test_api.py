@@ -27,7 +27,7 @@ from tests.conftest import (
 )
 from timetracker import messages
 from timetracker.extensions import db
-from timetracker.models import ApiToken
+from timetracker.models import ApiToken, UserSession
 
 
 @pytest.fixture
@@ -332,12 +332,15 @@ def test_api_tokens_table_is_clean_after_logout(app: Flask, api: FlaskClient, pe
     token = token_for(api, "user")
     api.post(f"{API}/auth/logout", headers={"Authorization": f"Bearer {token}"})
     with app.app_context():
-        row = db.session.scalar(select(ApiToken))
-        assert row is not None and row.revoked_at is not None
+        assert db.session.scalar(select(ApiToken)) is None  # the token went with its session
+        assert db.session.scalar(select(UserSession)) is None
 
 
-def test_token_use_is_noted(app: Flask, api: FlaskClient, people: People) -> None:
+def test_token_use_is_noted(app: Flask, api: FlaskClient, people: People, frozen_clock: Any) -> None:
     token = token_for(api, "user")
+    frozen_clock.move(minutes=2)
     me(api, token)
     with app.app_context():
-        assert db.session.scalar(select(ApiToken)).last_used_at is not None
+        row = db.session.scalar(select(ApiToken))
+        assert row is not None and row.session.kind == "api"
+        assert row.session.last_seen_at == frozen_clock.now()

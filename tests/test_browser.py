@@ -42,7 +42,7 @@ def test_register_add_a_user_log_out_and_log_in_as_them(page: Page, live_server:
     expect(page.get_by_text("User Walt Worker was added.")).to_be_visible()
     expect(page.locator("table")).to_contain_text("walt@example.com")
 
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/login$"))
     page.get_by_label("Login").fill("walt")
     page.get_by_label("Password").fill("walt's password")
@@ -86,7 +86,7 @@ def test_manager_switches_on_2fa_and_a_user_logs_in_with_the_emailed_code(
     expect(
         page.get_by_text("These users cannot log in until they have an email: Nick Noemail.")
     ).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
 
     log_in(page, live_server, "user")
     expect(page.get_by_role("heading", name="Two Factor Authentication")).to_be_visible()
@@ -97,7 +97,7 @@ def test_manager_switches_on_2fa_and_a_user_logs_in_with_the_emailed_code(
     page.get_by_label("2FA code").fill(read_code(smtp, "jane@example.com"))
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Hello, Jane User")).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
 
     log_in(page, live_server, "noemail")
     expect(page.get_by_role("alert")).to_have_text("No email associated with this login.")
@@ -123,7 +123,7 @@ def test_user_enables_an_authenticator_and_logs_in_with_it_then_with_a_recovery_
     page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Enable").click()
     expect(page.get_by_text("Two-factor authentication is on")).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
 
     log_in(page, live_server, "user")
     expect(page.get_by_label("Authentication code")).to_be_visible()
@@ -131,7 +131,7 @@ def test_user_enables_an_authenticator_and_logs_in_with_it_then_with_a_recovery_
     page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Hello, Jane User")).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
 
     log_in(page, live_server, "user")
     page.get_by_role("link", name="Need help?").click()

@@ -23,6 +23,8 @@ def post_urls(app: Flask, people: People) -> list[str]:
             "task_id": task,
             "entry_id": entry,
             "report_id": saved_report,
+            "session_id": "0" * 64,
+            "key_id": 1,
         }
     urls = []
     for rule in app.url_map.iter_rules():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import (
     PASSWORD,
@@ -18,7 +18,7 @@ from tests.conftest import (
     user_form,
 )
 from timetracker.extensions import db
-from timetracker.models import OutboxMessage, User
+from timetracker.models import OutboxMessage, User, UserSession
 
 
 def own_form(people: People, **changes: Any) -> dict[str, Any]:
@@ -29,7 +29,8 @@ def own_form(people: People, **changes: Any) -> dict[str, Any]:
 def stored(app: Flask) -> tuple[Any, ...]:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.login == "top"))
-        return (user.name, user.email, user.password_hash, user.session_token)
+        sessions = db.session.scalar(select(func.count()).where(UserSession.user_id == user.id))
+        return (user.name, user.email, user.password_hash, sessions)
 
 
 def mail_to(app: Flask) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     from timetracker import cli, database, mail, security
     from timetracker import config as settings
-    from timetracker.web import error_pages, form_posts
+    from timetracker.web import error_pages, form_posts, own_factor_gate
 
     settings.load(app, config)
     _trust_proxies(app)
@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     error_pages.init_app(app)
     form_posts.init_app(app)
+    own_factor_gate.init_app(app)
     _register_blueprints(app)
     _add_template_globals(app)
     cli.init_app(app)

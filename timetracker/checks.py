@@ -18,6 +18,7 @@ from timetracker import messages
 from timetracker.database import MIGRATIONS
 from timetracker.extensions import db, limiter
 from timetracker.mail import transport
+from timetracker.security import security_keys
 
 MIN_SECRET_LENGTH = 32
 GENERATED_SECRET = "timetracker.secret_key_generated"
@@ -48,6 +49,7 @@ def run_all() -> list[Result]:
         ("mail", mail),
         ("rate limits", rate_limit_storage),
         ("links", base_url),
+        ("security keys", relying_party),
     ]
     results = []
     for subject, check in checks:
@@ -168,6 +170,19 @@ def base_url() -> Result:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return Result("links", Status.FAIL, messages.CHECK_BASE_URL_INVALID.format(base=base))
     return Result("links", Status.OK, messages.CHECK_BASE_URL_SET.format(base=base))
+
+
+def relying_party() -> Result:
+    """Security keys need a host name in BASE_URL, and HTTPS anywhere but on localhost."""
+    try:
+        party = security_keys.relying_party()
+    except security_keys.SecurityKeysUnavailable as unavailable:
+        return Result("security keys", Status.WARN, str(unavailable))
+    if not party.origin.startswith("https://") and party.id != "localhost":
+        return Result("security keys", Status.WARN, messages.CHECK_KEYS_NOT_HTTPS.format(origin=party.origin))
+    return Result(
+        "security keys", Status.OK, messages.CHECK_KEYS_READY.format(rp_id=party.id, origin=party.origin)
+    )
 
 
 def _first_line(error: BaseException) -> str:

@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": None,  # None: Secure whenever the request came over HTTPS
     "PERMANENT_SESSION_LIFETIME": 12 * 60 * 60,  # seconds a login lasts
+    "SESSION_IDLE_TIMEOUT": 2 * 60 * 60,  # seconds a browser's login may go unused before it ends
     # Send the cookie only when the session changed: a request that lost a race to a concurrent
     # one of the same browser (a double-clicked "Log in") then leaves the winner's cookie alone.
     "SESSION_REFRESH_EACH_REQUEST": False,
@@ -105,6 +106,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     require_secret_key(app)
     _check_code_digits(app)
     _check_mail_delivery(app)
+    _check_idle_timeout(app)
     _warn_without_base_url(app)
 
 
@@ -130,6 +132,15 @@ def _check_mail_delivery(app: Flask) -> None:
             f"TIMETRACKER_MAIL_LEASE ({lease!r}) must be a number of seconds longer than "
             f"TIMETRACKER_MAIL_TIMEOUT ({timeout!r}, more than 0), and at most {MAX_MAIL_LEASE}: "
             "a claim must outlast a conversation."
+        )
+
+
+def _check_idle_timeout(app: Flask) -> None:
+    idle = app.config["SESSION_IDLE_TIMEOUT"]
+    if not _seconds(idle) or idle < 60:
+        raise RuntimeError(
+            f"TIMETRACKER_SESSION_IDLE_TIMEOUT must be a number of seconds, at least 60, not {idle!r}: "
+            "a session's last use is noted to the minute."
         )
 
 

@@ -135,6 +135,31 @@ CONFIRM_NO_EMAIL = "Tick this box to switch two-factor authentication on anyway.
 TEST_MAIL_QUEUED = "A test email to {address} is on its way; its state is shown below."
 TEST_MAIL_NEEDS_ADDRESS = "You have no email address: add one in your profile first."
 
+# The group's own-factor policy (security.own_factor_policy)
+OWN_FACTOR_POLICY_LABELS = {
+    "any": "Emailed code or the user's own factor",
+    "own": "The user's own authenticator app or security key",
+}
+GRACE_DAYS_RANGE = "Give the grace period as a whole number of days from 0 to 30."
+OWN_FACTOR_REQUIRED_SAVED = (
+    "Members now need their own authenticator app or security key by {deadline}. "
+    "{count} of them were emailed."
+)
+OWN_FACTOR_REQUIRED_AT_ONCE = (
+    "Members now need their own authenticator app or security key: each is asked to set one up "
+    "at their next login. {count} of them were emailed."
+)
+OWN_FACTOR_DEADLINE_MOVED = (
+    "The deadline for the members' own factor is now {deadline}. {count} of them were emailed."
+)
+OWN_FACTOR_NOT_REQUIRED = "Members may log in with the emailed code again."
+SUBJECT_OWN_FACTOR_REQUIRED = "Your group asks you to set up your own second factor for Time Tracker"
+SUBJECT_OWN_FACTOR_DEADLINE_MOVED = "A new date to set up your own second factor for Time Tracker"
+API_OWN_FACTOR_REQUIRED = (
+    "Your group requires your own authenticator app or security key: log in with a browser and set "
+    "one up under Profile › Security, then log in here again."
+)
+
 # Personal authenticator 2FA
 INVALID_AUTH_CODE = "Invalid authentication code."
 INVALID_RECOVERY_CODE = "Invalid recovery code."
@@ -153,6 +178,28 @@ SUBJECT_2FA_DISABLED = "Two-factor authentication was disabled on your Time Trac
 SUBJECT_2FA_RESET = "Two-factor authentication was reset on your Time Tracker login"
 SUBJECT_RECOVERY_CODE_USED = "A recovery code was used to log in to your Time Tracker login"
 
+# Security keys and passkeys (WebAuthn)
+KEY_NAME_REQUIRED = 'Give the key a name, such as "Blue YubiKey" or "My phone".'
+KEY_NAME_TOO_LONG = "Use at most {length} characters for the key's name."
+KEY_NAME_TAKEN = 'You already have a key called "{name}": choose another name.'
+KEY_CEREMONY_REFUSED = (
+    "The security key's answer was not accepted (it took too long, or came from another page): try again."
+)
+KEY_ALREADY_ADDED = "This security key is already registered."
+KEY_ADDED = 'Security key "{name}" was added: from now on you log in with your password and a key.'
+KEY_REMOVED = 'Security key "{name}" was removed.'
+KEY_REFUSED = "That security key was not accepted: try again, or use another way below."
+SUBJECT_KEY_ADDED = "A security key was added to your Time Tracker login"
+SUBJECT_KEY_REMOVED = "A security key was removed from your Time Tracker login"
+CHECK_KEYS_READY = "relying party {rp_id}, origin {origin}"
+CHECK_KEYS_NO_BASE_URL = "unavailable: set TIMETRACKER_BASE_URL to the address users open (not an IP address)"
+CHECK_KEYS_IP_ADDRESS = (
+    "unavailable: TIMETRACKER_BASE_URL names an IP address ({host}), which WebAuthn refuses; use a host name"
+)
+CHECK_KEYS_NOT_HTTPS = "origin {origin} is not HTTPS: browsers allow security keys on http://localhost only"
+API_KEY_REFUSED = "The security key's answer was not accepted."
+API_BAD_CREDENTIAL = "'credential' must be the JSON object of the security key's answer."
+
 # Password reset
 RESET_SENT = "If that login exists, an email is on its way."
 RESET_LINK_INVALID = "This password reset link is invalid, has expired or was used already."
@@ -164,6 +211,13 @@ RESET_LINKS_UNAVAILABLE = (
 SUBJECT_PASSWORD_RESET = "Reset your Time Tracker password"
 SUBJECT_PASSWORD_CHANGED = "Your Time Tracker password was changed"
 SUBJECT_EMAIL_CHANGED = "The email of your Time Tracker login was changed"
+
+# Sessions and sign-in alerts
+SUBJECT_NEW_SIGN_IN = "New sign-in to Time Tracker"
+UNKNOWN_DEVICE = "Unknown browser or app"
+UNKNOWN_ADDRESS = "an unknown address"
+SESSION_LOGGED_OUT = "That session is logged out."
+OTHER_SESSIONS_LOGGED_OUT = "You are logged out everywhere else."
 
 # The JSON API
 API_NOT_AN_OBJECT = "The body must be a JSON object (Content-Type: application/json)."

@@ -11,18 +11,20 @@ from werkzeug.wrappers import Response
 
 from timetracker import messages
 from timetracker.api.blueprint import bp
-from timetracker.api.body import read
+from timetracker.api.body import json_object, read
 from timetracker.api.errors import ApiError
-from timetracker.security import api_tokens, sign_in, throttle
+from timetracker.security import api_tokens, security_keys, sign_in, throttle
 from timetracker.security import pending as pending_logins
 from timetracker.security.login import check_credentials
 from timetracker.security.pending import Purpose
 from timetracker.security.second_factor import Factor
 from timetracker.security.verification import Outcome
+from timetracker.web import own_factor_gate
 
 # What a second step that did not let the client in answers: status, error code, message.
 _REFUSED = {
     Outcome.INVALID_CODE: (401, "invalid_code", messages.INVALID_CODE),
+    Outcome.KEY_REFUSED: (401, "invalid_key", messages.API_KEY_REFUSED),
     Outcome.WRONG_PASSWORD: (401, "invalid_credentials", messages.INCORRECT_LOGIN),
     Outcome.START_AGAIN: (401, "start_again", messages.START_AGAIN),
     Outcome.GONE: (401, "invalid_pending", messages.API_INVALID_PENDING),
@@ -44,20 +46,30 @@ def login() -> Response:
     if started.api_token is not None:
         return _token_response(started.api_token)
     assert started.pending is not None
-    return jsonify(second_factor=started.pending.method, pending=started.pending_token)
+    owed = {"second_factor": started.pending.method, "pending": started.pending_token}
+    if started.pending.method == Factor.SECURITY_KEY and security_keys.available():
+        owed["options"] = security_keys.assertion_options(started.pending)
+    return jsonify(owed)
 
 
 @bp.route("/auth/2fa", methods=["POST"])
 @throttle.code_step
 def two_factor() -> Response:
-    """Check the second factor of a pending login and answer a token."""
-    body = read("pending", "code", optional=("password",))
+    """Check the second factor of a pending login (a code, or a security key's ``credential``) and
+    answer a token."""
+    credential = json_object().get("credential")
+    if credential is not None and not isinstance(credential, dict):
+        raise ApiError(400, "invalid_request", messages.API_BAD_CREDENTIAL)
+    code = () if credential is not None else ("code",)
+    body = read("pending", *code, optional=("password",))
     pending = pending_logins.find(body["pending"], Purpose.API)
     if pending is None:
         raise ApiError(*_REFUSED[Outcome.GONE])
     if pending.method == Factor.EMAIL and "password" not in body:
         raise ApiError(400, "invalid_request", messages.API_PASSWORD_NEEDED)
-    finished = sign_in.finish(pending, body["code"], password=body.get("password"))
+    finished = sign_in.finish(
+        pending, body.get("code", ""), password=body.get("password"), assertion=credential
+    )
     if finished.api_token is None:
         raise ApiError(*_REFUSED[finished.outcome])
     return _token_response(finished.api_token)
@@ -72,6 +84,7 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
         row = api_tokens.find(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if row is None:
             raise ApiError(401, "invalid_token", messages.API_INVALID_TOKEN)
+        own_factor_gate.refuse_api_call(row.user)
         g.api_token = row
         return view(*args, **kwargs)
 

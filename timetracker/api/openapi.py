@@ -20,11 +20,13 @@ ERROR_CODES = [
     "invalid_credentials",
     "no_email",
     "invalid_code",
+    "invalid_key",
     "start_again",
     "invalid_pending",
     "invalid_entry",
     "invalid_token",
     "forbidden",
+    "own_factor_required",
     "not_found",
     "method_not_allowed",
     "rate_limited",
@@ -47,6 +49,31 @@ def _body(required: list[str], optional: tuple[str, ...] = ()) -> dict[str, Any]
     schema = {"type": "object", "required": required, "properties": properties}
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
+
+_TWO_FACTOR_MEMBERS = {
+    **{
+        name: {"type": "string", "minLength": 1, "maxLength": 1000}
+        for name in ("pending", "code", "password")
+    },
+    "credential": {"type": "object", "description": "A security key's answer (see above)."},
+}
+TWO_FACTOR_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "anyOf": [
+                    {"type": "object", "required": ["pending", "code"], "properties": _TWO_FACTOR_MEMBERS},
+                    {
+                        "type": "object",
+                        "required": ["pending", "credential"],
+                        "properties": _TWO_FACTOR_MEMBERS,
+                    },
+                ]
+            }
+        }
+    },
+}
 
 COMMON_ERRORS = {
     "400": _error("The body is not a JSON object with the fields as described."),
@@ -355,7 +382,8 @@ SPEC: dict[str, Any] = {
         "version": "1",
         "description": (
             "Sign-in for mobile and desktop clients, with the same second factor as the browser: "
-            "an emailed code (sent with the password again) or an authenticator app's code; then "
+            "an emailed code (sent with the password again), an authenticator app's code, or a "
+            "security key's answer (WebAuthn); then "
             "projects, time entries and the timer, by the same rules as the Time page; and reports."
         ),
     },
@@ -389,14 +417,22 @@ SPEC: dict[str, Any] = {
                 "summary": "Give the second factor of a pending login",
                 "operationId": "two_factor",
                 "description": (
-                    "`password` is needed again when the factor is an emailed code, as on the web page."
+                    "Give `code`, or for `security_key` the key's answer as `credential`. "
+                    "`password` is needed again when the factor is an emailed code, as on the web page. "
+                    "A security key signs the `options` of the login's answer (the challenge works once, "
+                    "for 5 minutes): `credential` is the JSON of the PublicKeyCredential, binary members "
+                    "in base64url (`id`, `rawId`, `type`, and `response` with `clientDataJSON`, "
+                    "`authenticatorData`, `signature`, `userHandle`), as WebAuthn's `toJSON()` gives it. "
+                    "Its origin must be the server's `TIMETRACKER_BASE_URL` and its RP id that host name. "
+                    "Instead of the key, the user's authenticator app's `code` (when they have one) is "
+                    "accepted too. A refused answer spends a try; to get a new challenge, log in again."
                 ),
-                "requestBody": _body(["pending", "code"], ("password",)),
+                "requestBody": TWO_FACTOR_BODY,
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/Token"}, "Logged in."),
                     "401": _error(
-                        "invalid_pending, invalid_code, invalid_credentials, "
-                        "or start_again after five wrong tries."
+                        "invalid_pending, invalid_code, invalid_key (the security key's answer was "
+                        "refused), invalid_credentials, or start_again after five wrong tries."
                     ),
                     **COMMON_ERRORS,
                 },
@@ -459,8 +495,16 @@ SPEC: dict[str, Any] = {
                 "type": "object",
                 "required": ["second_factor", "pending"],
                 "properties": {
-                    "second_factor": {"type": "string", "enum": ["email", "authenticator"]},
+                    "second_factor": {"type": "string", "enum": ["email", "authenticator", "security_key"]},
                     "pending": {"type": "string"},
+                    "options": {
+                        "type": "object",
+                        "description": (
+                            "With `security_key` (unless the server cannot use keys): WebAuthn's "
+                            "PublicKeyCredentialRequestOptions as JSON (`challenge`, `rpId`, `timeout`, "
+                            "`allowCredentials`, `userVerification`; binary members in base64url)."
+                        ),
+                    },
                 },
             },
             **TIME_SCHEMAS,

@@ -8,12 +8,13 @@ from werkzeug.wrappers import Response
 from timetracker import messages
 from timetracker.auth.blueprint import bp
 from timetracker.auth.forms import ForgotPasswordForm, NewPasswordForm
+from timetracker.auth.two_factor import key_step
 from timetracker.models import PendingLogin, User
 from timetracker.security import password_reset, reset_tokens, sign_in, throttle
 from timetracker.security.second_factor import Factor
 from timetracker.security.verification import Outcome
 from timetracker.web import links
-from timetracker.web.forms import APP_CODE, EMAILED_CODE, RECOVERY_CODE, CodeForm
+from timetracker.web.forms import APP_CODE, EMAILED_CODE, RECOVERY_CODE, CodeForm, SecurityKeyAnswerForm
 
 CONTINUE = "Continue"
 
@@ -71,12 +72,34 @@ def reset_recovery(token: str) -> Response | str:
     """Give a recovery code instead of the authenticator code ("Need help?")."""
     user = _user_or_invalid(token)
     pending = password_reset.started_step(user, token)
-    if pending is None or pending.method != Factor.AUTHENTICATOR or pending.verified_at is not None:
+    if pending is None or not Factor(pending.method).is_own or pending.verified_at is not None:
         return redirect(url_for("auth.reset_password", token=token))
     form = _factor_form(pending, recovery=True)
     if form.is_submitted():
         return _check(token, recovery=True)
     return render_template("auth/reset_recovery.html", form=form, token=token)
+
+
+@bp.route("/password/reset/<token>/key", methods=["POST"])
+@throttle.code_step
+def reset_security_key(token: str) -> Response:
+    """Check the answer of the user's security key for this reset."""
+    user = _user_or_invalid(token)
+    pending = password_reset.started_step(user, token)
+    form = SecurityKeyAnswerForm()
+    if (
+        pending is not None
+        and pending.method == Factor.SECURITY_KEY
+        and pending.verified_at is None
+        and form.validate_on_submit()
+    ):
+        outcome = sign_in.finish(pending, assertion=form.credential.data).outcome
+        if outcome is Outcome.START_AGAIN:
+            flash(messages.START_AGAIN, "error")
+            return redirect(url_for("auth.login"))
+        if outcome is Outcome.KEY_REFUSED:
+            flash(messages.KEY_REFUSED, "error")
+    return redirect(url_for("auth.reset_password", token=token))
 
 
 @bp.route("/password/reset/<token>/resend", methods=["POST"])
@@ -132,13 +155,13 @@ def _second_factor_step(user: User, token: str) -> PendingLogin | None:
 def _factor_form(pending: PendingLogin, recovery: bool) -> CodeForm:
     if recovery:
         return CodeForm(RECOVERY_CODE, CONTINUE)
-    return CodeForm(APP_CODE if pending.method == Factor.AUTHENTICATOR else EMAILED_CODE, CONTINUE)
+    return CodeForm(APP_CODE if Factor(pending.method).is_own else EMAILED_CODE, CONTINUE)
 
 
 def _invalid_message(pending: PendingLogin, recovery: bool) -> str:
     if recovery:
         return messages.INVALID_RECOVERY_CODE
-    return messages.INVALID_AUTH_CODE if pending.method == Factor.AUTHENTICATOR else messages.INVALID_CODE
+    return messages.INVALID_AUTH_CODE if Factor(pending.method).is_own else messages.INVALID_CODE
 
 
 def _factor_page(
@@ -146,6 +169,7 @@ def _factor_page(
 ) -> str:
     if recovery:
         return render_template("auth/reset_recovery.html", form=form, token=token)
+    template = "auth/reset_key.html" if pending.method == Factor.SECURITY_KEY else "auth/reset_factor.html"
     return render_template(
-        "auth/reset_factor.html", form=form or _factor_form(pending, False), pending=pending, token=token
+        template, form=form or _factor_form(pending, False), pending=pending, token=token, **key_step(pending)
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
@@ -9,11 +11,12 @@ from timetracker import messages
 from timetracker.auth.blueprint import bp
 from timetracker.auth.forms import EmailedCodeForm
 from timetracker.mail.outbox import delivery_state
+from timetracker.models import PendingLogin
 from timetracker.security import pending as pending_logins
-from timetracker.security import sign_in, throttle
+from timetracker.security import recovery_codes, security_keys, sign_in, throttle
 from timetracker.security.second_factor import Factor
 from timetracker.security.verification import Outcome
-from timetracker.web.forms import APP_CODE, RECOVERY_CODE, CodeForm
+from timetracker.web.forms import APP_CODE, RECOVERY_CODE, CodeForm, SecurityKeyAnswerForm
 
 LOG_IN = "Log in"
 
@@ -21,17 +24,19 @@ LOG_IN = "Log in"
 @bp.route("/2fa", methods=["GET", "POST"])
 @throttle.code_step
 def two_factor() -> Response | str:
-    """Ask for the second factor: the emailed code with the password, or the app's code."""
+    """Ask for the second factor: the emailed code with the password, the app's code, or a key
+    (whose answer goes to ``security_key``; the app's code is taken here too)."""
     pending = pending_logins.current()
     if pending is None:
         return redirect(url_for("auth.login"))
-    if pending.method == Factor.AUTHENTICATOR:
-        form = CodeForm(APP_CODE, LOG_IN)
-        template, invalid = "auth/two_factor_app.html", messages.INVALID_AUTH_CODE
-    else:
+    form: CodeForm | EmailedCodeForm
+    if pending.method == Factor.EMAIL:
         form = EmailedCodeForm()
         form.login.data = pending.user.login
         template, invalid = "auth/two_factor.html", messages.INVALID_CODE
+    else:
+        form = CodeForm(APP_CODE, LOG_IN)
+        template, invalid = _OWN_FACTOR_PAGES[Factor(pending.method)], messages.INVALID_AUTH_CODE
     if form.validate_on_submit():
         next_url = pending.next_url
         password = form.password.data if isinstance(form, EmailedCodeForm) else None
@@ -42,7 +47,49 @@ def two_factor() -> Response | str:
             form.form_errors.append(messages.INCORRECT_LOGIN)
         else:
             return _after(outcome, next_url)
-    return render_template(template, form=form, pending=pending)
+    return render_template(template, form=form, pending=pending, **key_step(pending))
+
+
+_OWN_FACTOR_PAGES = {
+    Factor.AUTHENTICATOR: "auth/two_factor_app.html",
+    Factor.SECURITY_KEY: "auth/two_factor_key.html",
+}
+
+
+@bp.route("/2fa/key", methods=["POST"])
+@throttle.code_step
+def security_key() -> Response:
+    """Check the answer of the user's security key ("Use your security key")."""
+    pending = pending_logins.current()
+    if pending is None:
+        return redirect(url_for("auth.login"))
+    form = SecurityKeyAnswerForm()
+    if pending.method != Factor.SECURITY_KEY or not form.validate_on_submit():
+        return redirect(url_for("auth.two_factor"))
+    next_url = pending.next_url
+    outcome = sign_in.finish(pending, assertion=form.credential.data).outcome
+    if outcome is not Outcome.KEY_REFUSED:
+        return _after(outcome, next_url)
+    flash(messages.KEY_REFUSED, "error")
+    return redirect(url_for("auth.two_factor"))
+
+
+def key_step(pending: PendingLogin) -> dict[str, Any]:
+    """Return what a page that asks for a key shows: the request options (None when keys are
+    unavailable), the form for the key's answer, whether the app and recovery codes may be used."""
+    if pending.method != Factor.SECURITY_KEY:
+        return {}
+    try:
+        options = security_keys.assertion_options(pending)
+    except security_keys.SecurityKeysUnavailable:
+        options = None
+    user = pending.user
+    return {
+        "options": options,
+        "key_form": SecurityKeyAnswerForm(formdata=None),
+        "has_app": user.has_authenticator,
+        "has_codes": recovery_codes.remaining(user) > 0,
+    }
 
 
 @bp.route("/2fa/recovery", methods=["GET", "POST"])
@@ -52,7 +99,7 @@ def recovery() -> Response | str:
     pending = pending_logins.current()
     if pending is None:
         return redirect(url_for("auth.login"))
-    if pending.method != Factor.AUTHENTICATOR:
+    if not Factor(pending.method).is_own:
         return redirect(url_for("auth.two_factor"))
     form = CodeForm(RECOVERY_CODE, LOG_IN)
     if form.validate_on_submit():

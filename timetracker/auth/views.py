@@ -10,7 +10,7 @@ from timetracker import messages
 from timetracker.auth.blueprint import bp
 from timetracker.auth.forms import LoginForm, RegisterForm
 from timetracker.errors import FieldError
-from timetracker.security import sign_in, throttle
+from timetracker.security import devices, sign_in, throttle
 from timetracker.security.login import check_credentials, end_session
 from timetracker.security.pending import Purpose
 from timetracker.services import membership
@@ -75,6 +75,7 @@ def register() -> Response | str:
         except FieldError as error:
             fields.show_error(form, error)
         else:
+            devices.note(user)  # the browser that made the account is its first: no "New sign-in" mail
             sign_in.start(user, Purpose.BROWSER)  # a new group has two-factor off: logs in
             flash(messages.GROUP_CREATED.format(group=user.group.name), "success")
             return redirect(url_for("home.index"))

@@ -7,16 +7,21 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    IntegerField,
     PasswordField,
+    RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 from timetracker import messages, validation
 from timetracker.models import Role
 from timetracker.rights import Right
+from timetracker.security.own_factor_policy import GRACE_DAYS_MAX, Policy
+from timetracker.services.group_settings import AdvancedSettings
 from timetracker.web import fields
 
 
@@ -75,10 +80,35 @@ class AdvancedSettingsForm(FlaskForm):
         [fields.Rule(lambda value: validation.optional_text(value, validation.DESCRIPTION_MAX))],
     )
     two_factor = BooleanField("Two factor authentication")
+    second_factor_policy = RadioField(
+        "Second factor required",
+        coerce=Policy,
+        choices=[SelectChoice(policy.value, messages.OWN_FACTOR_POLICY_LABELS[policy]) for policy in Policy],
+        invalid_value_message=messages.NOT_FROM_THE_LIST,
+        invalid_choice_message=messages.NOT_FROM_THE_LIST,
+    )
+    own_factor_grace_days = IntegerField(
+        "Grace period (days)",
+        [NumberRange(0, GRACE_DAYS_MAX, messages.GRACE_DAYS_RANGE)],
+        invalid_value_message=messages.GRACE_DAYS_RANGE,
+        description="With the user's own factor required: how long members without one may still "
+        "log in with the emailed code, counted from the switch.",
+        render_kw={"min": 0, "max": GRACE_DAYS_MAX},
+    )
     confirm_no_email = BooleanField(
         "Switch it on anyway: the users listed above cannot log in until they have an email"
     )
     submit = SubmitField("Save")
+
+    def settings(self) -> AdvancedSettings:
+        """Return the settings the valid form holds."""
+        return AdvancedSettings(
+            self.name.data,
+            self.description.data,
+            self.two_factor.data,
+            self.second_factor_policy.data,
+            self.own_factor_grace_days.data,
+        )
 
 
 class BasicSettingsForm(FlaskForm):

@@ -21,7 +21,7 @@ from sqlalchemy import BindParameter, ColumnElement, Row, and_, bindparam, delet
 from timetracker import clock, messages
 from timetracker.extensions import db
 from timetracker.mail import transport
-from timetracker.models import MailAttempt, MailPriority, MailStatus, OutboxMessage, PendingLogin
+from timetracker.models import MailAttempt, MailPriority, MailStatus, OutboxMessage, PendingLogin, UserSession
 
 FIRST_RETRY_DELAY = 5  # seconds; doubles with each failed attempt up to MAIL_RETRY_MAX_DELAY
 QUEUED_KEY = "timetracker.outbox_queued_by"
@@ -248,10 +248,12 @@ _ADD_ATTEMPT = insert(MailAttempt.__table__)
 
 
 def purge() -> None:
-    """Delete outbox rows older than MAIL_KEEP_DAYS and pending logins that have expired."""
+    """Delete outbox rows older than MAIL_KEEP_DAYS, and pending logins and sessions that have ended."""
     now = clock.now()
     keep = timedelta(days=current_app.config["MAIL_KEEP_DAYS"])
+    idle = timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"])
     db.session.execute(delete(PendingLogin).where(PendingLogin.expires_at <= now))
+    db.session.execute(delete(UserSession).where(UserSession.ended(now, idle)))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.created_at < now - keep))
     db.session.commit()
 

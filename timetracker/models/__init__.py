@@ -9,7 +9,7 @@ from timetracker.models.pending import PendingLogin
 from timetracker.models.project import Project, Task
 from timetracker.models.role import Role
 from timetracker.models.saved_report import SavedReport
-from timetracker.models.security_key import SecurityKey
+from timetracker.models.security_key import SecurityKey, WebAuthnChallenge
 from timetracker.models.time_entry import TimeEntry
 from timetracker.models.user import User, users_below, users_of
 from timetracker.models.user_session import KnownDevice, UserSession
@@ -34,6 +34,7 @@ __all__ = [
     "TimeEntry",
     "User",
     "UserSession",
+    "WebAuthnChallenge",
     "users_below",
     "users_of",
 ]

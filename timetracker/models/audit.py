@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timetracker.extensions import db
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
+    # A user's own events of one kind, newest first: the recent sign-ins of the Security tab.
+    __table_args__ = (Index("ix_audit_events_actor_event", "actor_id", "event", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

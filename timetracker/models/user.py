@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -21,11 +20,6 @@ if TYPE_CHECKING:
     from timetracker.models.security_key import SecurityKey
 
 
-def new_session_token() -> str:
-    """Return a fresh random token; changing it ends the user's other sessions."""
-    return secrets.token_urlsafe(16)
-
-
 class User(db.Model):
     __tablename__ = "users"
 
@@ -37,7 +31,6 @@ class User(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     time_zone: Mapped[str | None] = mapped_column(String(64))  # None: the group's
@@ -98,8 +91,8 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        """Return the session's user key; it stops matching when the session token changes."""
-        return f"{self.id}:{self.session_token}"
+        """Return the user's id as Flask-Login names users (the session itself is a row, not this)."""
+        return str(self.id)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.login!r}>"

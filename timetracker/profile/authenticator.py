@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response
 from timetracker import messages
 from timetracker.errors import FieldError, PermissionDenied
 from timetracker.profile.blueprint import bp
-from timetracker.security import authenticator, reauth, recovery_codes, throttle, totp
+from timetracker.profile.sessions import sessions_page
+from timetracker.security import authenticator, reauth, recovery_codes, security_keys, throttle, totp
 from timetracker.security.login import keep_session
 from timetracker.web import fields
 from timetracker.web.forms import APP_CODE, CodeForm, PasswordAgainForm
@@ -45,6 +46,8 @@ def _security_page(
         disable_form=disable_form or _disable_form(formdata=None),
         codes_form=codes_form or _new_codes_form(formdata=None),
         codes_left=recovery_codes.remaining(user) if user.has_authenticator else 0,
+        **sessions_page(),
+        security_keys_available=security_keys.available(),
     )
 
 
@@ -182,7 +185,7 @@ def _private(body: str) -> Response:
 
 def _codes_or_404() -> list[str]:
     """Return the codes the user may still see, or answer 404 saying why not."""
-    codes = authenticator.shown_codes(current_user.authenticator)
+    codes = authenticator.shown_codes(current_user.authenticator) or security_keys.shown_codes(current_user)
     if codes is None:
         abort(404, description=messages.CODES_NO_LONGER_SHOWN)
     return codes

@@ -1,10 +1,20 @@
 """Forms of the profile page."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired, Length
 
+from timetracker.security.security_keys import NAME_MAX
 from timetracker.web import fields
-from timetracker.web.forms import CURRENT_PASSWORD
+from timetracker.web.forms import CURRENT_PASSWORD, KEY_ANSWER_MAX
 
 
 class ProfileForm(FlaskForm):
@@ -28,3 +38,12 @@ class TimeZoneForm(FlaskForm):
     def offer(self, group_zone: str) -> None:
         """Offer every zone, and first the group's default (stored as none of the user's own)."""
         self.time_zone.choices = [SelectChoice("", f"The group's: {group_zone}"), *fields.time_zone_choices()]
+
+
+class SecurityKeyForm(FlaskForm):
+    """A new security key's name, and the browser's answer that static/js/security_key.js puts in."""
+
+    # The domain trims and judges the name (security_keys.add); the browser is told the limit.
+    name = StringField("Key name", render_kw={"maxlength": NAME_MAX, "required": True})
+    credential = HiddenField(validators=[InputRequired(), Length(max=KEY_ANSWER_MAX)])
+    submit = SubmitField("Add security key")

@@ -19,7 +19,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = messages.LOGIN_REQUIRED
     login_manager.login_message_category = "info"
-    login_manager.user_loader(load_user)
+    login_manager.request_loader(load_user)  # the server-side session in the cookie (security.sessions)
+    login_manager.session_protection = None  # no marks of Flask-Login's in the cookie: the row decides
     csrf.init_app(app)
     limiter.init_app(app)
     headers.init_app(app)

@@ -1,9 +1,12 @@
-"""Bearer tokens of the JSON API: random, stored as hashes, expiring, revocable.
+"""Bearer tokens of the JSON API: random, stored as hashes, each the handle of a server-side session.
 
-A token is bound to the user's session token when it is issued, so whatever rotates that
-(a password change, a deactivation, a 2FA reset) ends every token of the user. It also keeps
-the second factor its login gave, and stops working when the rule asks for more (the group
-switched two-factor on, the user added their own app), like a browser session.
+An API login makes a session (kind "api", see ``security.sessions``) and a token bound to
+it. The session keeps the second factor the login gave, so the token stops working when the
+rule asks for more (the group switched two-factor on, the user added their own app), like a
+browser session; it ends after API_TOKEN_TTL, at the client's sign-out, with "Log out" on the
+user's Security tab, and with everything that ends all of a user's sessions (a password
+change, a deactivation, a 2FA reset). The idle timeout of browsers does not apply: an app
+used once a week keeps its login.
 """
 
 from __future__ import annotations
@@ -11,19 +14,30 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import joinedload
 
-from timetracker import audit, clock
+from timetracker import audit
 from timetracker.audit import Event
 from timetracker.extensions import db
-from timetracker.models import ApiToken, User
-from timetracker.security.second_factor import Factor, satisfies, second_factor_for
+from timetracker.models import ApiToken, User, UserSession
+from timetracker.models.user_session import SessionKind
+from timetracker.security import devices, sessions
+from timetracker.security.login import note_login
+from timetracker.security.second_factor import WITH_RULE_FACTS, Factor
 
 PREFIX = "tt_"
-LAST_USE_PRECISION = timedelta(minutes=5)
+
+_INSERT = insert(ApiToken.__table__)
+# The token, its session and its user with what the rule asks of them: one indexed read per request.
+_BY_TOKEN = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .options(joinedload(ApiToken.session).joinedload(UserSession.user).options(*WITH_RULE_FACTS))
+)
 
 
 @dataclass(frozen=True)
@@ -37,45 +51,25 @@ def issue(user: User, factor: Factor) -> IssuedToken:
 
     Only ``sign_in`` calls it.
     """
+    new = sessions.create(user, SessionKind.API, factor, lifetime=current_app.config["API_TOKEN_TTL"])
     token = PREFIX + secrets.token_urlsafe(32)
-    now = clock.now()
-    row = ApiToken(
-        token_hash=_digest(token),
-        user=user,
-        user_session_token=user.session_token,
-        second_factor=factor.value,
-        expires_at=now + timedelta(seconds=current_app.config["API_TOKEN_TTL"]),
-    )
-    db.session.add(row)
-    user.last_login_at = now
+    db.session.execute(_INSERT, {"token_hash": _digest(token), "user_id": user.id, "session_id": new.id})
+    note_login(user)
     details = {} if factor is Factor.NONE else {"second_factor": factor.value}
-    audit.record(Event.LOGIN, actor=user, via="api", **details)
+    audit.record(Event.LOGIN, actor=user, via="api", device=devices.this_device(), **details)
     db.session.commit()
-    return IssuedToken(token, row.expires_at)
+    return IssuedToken(token, new.expires_at)
 
 
 def find(token: str) -> ApiToken | None:
-    """Return the token's row if it is valid now: not expired, not revoked, user active and unchanged,
-    and its login's second factor still enough."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    now = clock.now()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
-    user = row.user
-    if not user.active or user.session_token != row.user_session_token:
-        return None
-    if not satisfies(Factor(row.second_factor), second_factor_for(user)):
-        return None
-    if row.last_used_at is None or now - row.last_used_at > LAST_USE_PRECISION:
-        row.last_used_at = now  # written at most every few minutes, not on every request
-        db.session.commit()
-    return row
+    """Return the token's row if its session counts now (``sessions.admit``), in one statement."""
+    row = db.session.scalar(_BY_TOKEN, {"token_hash": _digest(token)})
+    return row if row is not None and sessions.admit(row.session, SessionKind.API) is not None else None
 
 
 def revoke(row: ApiToken) -> None:
-    """End a token at its client's request."""
-    row.revoked_at = clock.now()
-    audit.record(Event.API_TOKEN_REVOKED, actor=row.user)
+    """End a token, and its session, at its client's request."""
+    sessions.end(row.user, row.session_id, Event.API_TOKEN_REVOKED)
     db.session.commit()
 
 

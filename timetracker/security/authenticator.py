@@ -14,10 +14,9 @@ from timetracker.audit import Event
 from timetracker.errors import PermissionDenied
 from timetracker.extensions import db
 from timetracker.mail import outbox
-from timetracker.models import Authenticator, User
-from timetracker.models.user import new_session_token
+from timetracker.models import Authenticator, SecurityKey, User
 from timetracker.rights import may_manage
-from timetracker.security import encryption, recovery_codes, totp
+from timetracker.security import encryption, recovery_codes, sessions, totp
 from timetracker.security.reauth import require_password
 
 ENROLLMENT_LIFETIME = timedelta(hours=1)
@@ -44,7 +43,7 @@ def enrollment(user: User) -> Authenticator:
         db.session.delete(current)
         db.session.flush()
     enrollment = Authenticator(user=user, secret_encrypted=encryption.encrypt(totp.new_secret()))
-    _show(enrollment, recovery_codes.generate(), ENROLLMENT_LIFETIME)
+    show_codes(enrollment, recovery_codes.generate(), ENROLLMENT_LIFETIME)
     db.session.add(enrollment)
     db.session.commit()
     return enrollment
@@ -55,7 +54,7 @@ def secret(authenticator: Authenticator) -> str:
     return encryption.decrypt(authenticator.secret_encrypted)
 
 
-def shown_codes(authenticator: Authenticator | None) -> list[str] | None:
+def shown_codes(authenticator: Authenticator | SecurityKey | None) -> list[str] | None:
     """Return the recovery codes the user may still see, download or print, else None."""
     if authenticator is None or not _still_shown(authenticator):
         return None
@@ -74,7 +73,7 @@ def confirm(user: User, code: str) -> bool:
     if step is None:
         return False
     codes = shown_codes(enrollment) or []
-    user.session_token = new_session_token()  # sessions and tokens that gave an older app's code end
+    sessions.end_others(user, "authenticator enabled")  # the others gave no code of this app
     enrollment.confirmed_at = clock.now()
     enrollment.last_used_step = step
     enrollment.shown_codes_encrypted = enrollment.shown_codes_until = None
@@ -92,7 +91,7 @@ def disable(user: User, password: str) -> None:
     """
     require_password(user, password, field="password")
     _remove(user)
-    user.session_token = new_session_token()  # the sessions that gave its codes end with it
+    sessions.end_others(user, "authenticator disabled")  # the sessions that gave its codes end with it
     audit.record(Event.AUTHENTICATOR_DISABLED, actor=user)
     _notify(user, messages.SUBJECT_2FA_DISABLED, "two_factor_disabled")
     db.session.commit()
@@ -105,18 +104,18 @@ def regenerate_codes(user: User, password: str) -> None:
         raise PermissionDenied()
     codes = recovery_codes.generate()
     recovery_codes.replace(user, codes)
-    _show(user.authenticator, codes, NEW_CODES_SHOWN_FOR)  # type: ignore[arg-type]
+    show_codes(user.authenticator, codes, NEW_CODES_SHOWN_FOR)  # type: ignore[arg-type]
     audit.record(Event.RECOVERY_CODES_REGENERATED, actor=user)
     db.session.commit()
 
 
 def reset(actor: User | None, user: User, actor_password: str | None = None) -> bool:
-    """Remove ``user``'s authenticator and recovery codes on a manager's (or the operator's) word.
+    """Remove ``user``'s authenticator, keys and recovery codes on a manager's (or the operator's) word.
 
     The user's sessions and API tokens end too.
 
     :param actor: a manager who outranks ``user``, or None for the command-line operator.
-    :return: False when the user had no authenticator, so nothing was done.
+    :return: False when the user had neither an authenticator nor a key, so nothing was done.
     :raise PermissionDenied: the actor may not manage ``user``.
     :raise FieldError: the actor's password is wrong.
     """
@@ -124,12 +123,14 @@ def reset(actor: User | None, user: User, actor_password: str | None = None) -> 
         if not may_manage(actor, user):
             raise PermissionDenied()
         require_password(actor, actor_password or "", field="password")
-    if user.authenticator is None:
+    keys = len(user.security_keys)
+    if user.authenticator is None and not keys:
         return False
     _remove(user)
-    user.session_token = new_session_token()  # whoever holds the lost phone loses the sessions too
-    audit.record(Event.AUTHENTICATOR_RESET, actor=actor, user=user)
-    _notify(user, messages.SUBJECT_2FA_RESET, "two_factor_reset")
+    user.security_keys.clear()
+    sessions.end_others(user, "2FA reset")  # whoever holds the lost phone loses the sessions too
+    audit.record(Event.AUTHENTICATOR_RESET, actor=actor, user=user, security_keys=keys)
+    _notify(user, messages.SUBJECT_2FA_RESET, "two_factor_reset", security_keys=keys)
     db.session.commit()
     return True
 
@@ -139,12 +140,13 @@ def _remove(user: User) -> None:
     user.recovery_codes.clear()
 
 
-def _show(authenticator: Authenticator, codes: list[str], lifetime: timedelta) -> None:
+def show_codes(authenticator: Authenticator | SecurityKey, codes: list[str], lifetime: timedelta) -> None:
+    """Keep ``codes``, encrypted, for the pages that show them until ``lifetime`` has passed."""
     authenticator.shown_codes_encrypted = encryption.encrypt(json.dumps(codes))
     authenticator.shown_codes_until = clock.now() + lifetime
 
 
-def _still_shown(authenticator: Authenticator) -> bool:
+def _still_shown(authenticator: Authenticator | SecurityKey) -> bool:
     until = authenticator.shown_codes_until
     return authenticator.shown_codes_encrypted is not None and until is not None and until > clock.now()
 

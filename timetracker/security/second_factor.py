@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from timetracker.models import Role, User
 from timetracker.rights import Right
 
 # Loader options for a query of users: what ``second_factor_for`` reads comes with the user, in
-# the same statement, instead of one lazy load each for the role, the group and the app.
+# the same statement, instead of one lazy load each for the role, the group, the app and the
+# keys (joined too: a user has few keys, and a session's request stays one statement).
 WITH_RULE_FACTS = (
     joinedload(User.role).joinedload(Role.group),
     joinedload(User.authenticator),
-    selectinload(User.security_keys),
+    joinedload(User.security_keys),
 )
 
 

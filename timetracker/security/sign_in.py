@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from timetracker import audit
 from timetracker.audit import Event
@@ -106,13 +107,19 @@ def _send_code(pending: PendingLogin, *, resent: bool = False) -> bool:
 
 
 def finish(
-    pending: PendingLogin, code: str, *, password: str | None = None, recovery: bool = False
+    pending: PendingLogin,
+    code: str = "",
+    *,
+    password: str | None = None,
+    recovery: bool = False,
+    assertion: str | dict[str, Any] | None = None,
 ) -> Finished:
-    """Check the factor ``pending`` owes and, when it is right, let its client in; commit.
+    """Check the factor ``pending`` owes (a code, or a security key's ``assertion``) and, when it
+    is right, let its client in; commit.
 
     Of concurrent requests with the right code, one gets in; the others are told GONE.
     """
-    outcome = verify(pending, code, password=password, recovery=recovery)
+    outcome = verify(pending, code, password=password, recovery=recovery, assertion=assertion)
     if outcome is not Outcome.VERIFIED:
         return Finished(outcome)
     user, factor, purpose = pending.user, Factor(pending.method), Purpose(pending.purpose)

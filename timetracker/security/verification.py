@@ -1,4 +1,5 @@
-"""Checking the factor a pending login owes: the emailed code, the app's code, or a recovery code.
+"""Checking the factor a pending login owes: the emailed code, the app's code, a recovery code, or
+a security key's answer (``security_keys.use``).
 
 Every check first spends one of the pending login's tries (``pending.take_try``), so however
 many requests arrive at once, no more than the allowed number of codes is ever judged. The
@@ -8,6 +9,7 @@ last wrong try voids the code and ends the pending login.
 from __future__ import annotations
 
 from enum import Enum, auto
+from typing import Any
 
 from sqlalchemy import or_, update
 
@@ -15,7 +17,7 @@ from timetracker import audit
 from timetracker.audit import Event
 from timetracker.extensions import db
 from timetracker.models import Authenticator, PendingLogin
-from timetracker.security import authenticator, emailed_code, encryption, recovery_codes, totp
+from timetracker.security import authenticator, emailed_code, encryption, recovery_codes, security_keys, totp
 from timetracker.security import pending as pending_logins
 from timetracker.security.passwords import matches_digest
 from timetracker.security.pending import Purpose
@@ -26,25 +28,34 @@ from timetracker.security.second_factor import Factor
 class Outcome(Enum):
     VERIFIED = auto()  # the factor was right
     INVALID_CODE = auto()
+    KEY_REFUSED = auto()  # the security key's answer was not accepted
     WRONG_PASSWORD = auto()
     START_AGAIN = auto()  # too many wrong tries: the pending login is gone
     GONE = auto()  # a concurrent request used or ended the pending login first
 
 
 def verify(
-    pending: PendingLogin, code: str, *, password: str | None = None, recovery: bool = False
+    pending: PendingLogin,
+    code: str,
+    *,
+    password: str | None = None,
+    recovery: bool = False,
+    assertion: str | dict[str, Any] | None = None,
 ) -> Outcome:
     """Check the second factor of ``pending``; a wrong try is audited and committed.
 
     An emailed code of a login comes with the password again (not for a password reset, whose
-    user does not know it); ``recovery`` says ``code`` is a recovery code. On VERIFIED the
-    caller ends the pending login and commits.
+    user does not know it); ``recovery`` says ``code`` is a recovery code; ``assertion`` is a
+    security key's answer instead of a code (the app's code stays good when the user has the
+    app). On VERIFIED the caller ends the pending login and commits.
     """
     if not pending_logins.take_try(pending):
         return Outcome.GONE
+    if assertion is not None:
+        return _check_security_key(pending, assertion)
     if recovery:
         return _check_recovery_code(pending, code)
-    if pending.method == Factor.AUTHENTICATOR:
+    if Factor(pending.method).is_own:
         return _check_app_code(pending, code)
     if not emailed_code.code_matches(pending, code):
         return _wrong_try(pending, Event.CODE_FAILED)
@@ -71,16 +82,25 @@ def _check_app_code(pending: PendingLogin, code: str) -> Outcome:
 
 def _check_recovery_code(pending: PendingLogin, code: str) -> Outcome:
     user = pending.user
-    if (
-        pending.method != Factor.AUTHENTICATOR
-        or not user.has_authenticator
-        or not recovery_codes.use(user, code)
-    ):
+    if not Factor(pending.method).is_own or not user.has_own_factor or not recovery_codes.use(user, code):
         return _wrong_try(pending, Event.CODE_FAILED, kind="recovery code")
     audit.record(
         Event.RECOVERY_CODE_USED, actor=user, purpose=pending.purpose, left=recovery_codes.remaining(user)
     )
     authenticator.notify_recovery_code_used(user)
+    return Outcome.VERIFIED
+
+
+def _check_security_key(pending: PendingLogin, assertion: str | dict[str, Any]) -> Outcome:
+    if pending.method != Factor.SECURITY_KEY:
+        return _wrong_try(pending, Event.SECURITY_KEY_REFUSED, reason=security_keys.Refusal.UNKNOWN_KEY.value)
+    try:
+        key = security_keys.use(pending, assertion)
+    except security_keys.KeyRefused as refused:
+        cloned = refused.reason is security_keys.Refusal.CLONED
+        event = Event.SECURITY_KEY_CLONED if cloned else Event.SECURITY_KEY_REFUSED
+        return _wrong_try(pending, event, reason=refused.reason.value)
+    audit.record(Event.SECURITY_KEY_USED, actor=pending.user, purpose=pending.purpose, key=key.name)
     return Outcome.VERIFIED
 
 
@@ -96,7 +116,7 @@ def _claim_step(app: Authenticator, step: int) -> bool:
     return claimed.rowcount == 1
 
 
-def _wrong_try(pending: PendingLogin, event: Event, kind: str | None = None) -> Outcome:
+def _wrong_try(pending: PendingLogin, event: Event, kind: str | None = None, **details: str) -> Outcome:
     """Audit a wrong try (already spent); the last one voids the code and ends the pending login."""
     mark(Mark.WRONG_SECOND_FACTOR)
     audit.record(
@@ -105,11 +125,15 @@ def _wrong_try(pending: PendingLogin, event: Event, kind: str | None = None) -> 
         factor=kind or pending.method,
         purpose=pending.purpose,
         tries_left=pending.tries_left,
+        **details,
     )
     if pending.tries_left > 0:
         db.session.commit()
-        return Outcome.INVALID_CODE if event is Event.CODE_FAILED else Outcome.WRONG_PASSWORD
+        return _WRONG.get(event, Outcome.KEY_REFUSED)
     audit.record(Event.CODE_VOIDED, user=pending.user, purpose=pending.purpose)
     pending_logins.end(pending)
     db.session.commit()
     return Outcome.START_AGAIN
+
+
+_WRONG = {Event.CODE_FAILED: Outcome.INVALID_CODE, Event.LOGIN_FAILED: Outcome.WRONG_PASSWORD}

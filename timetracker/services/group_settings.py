@@ -3,12 +3,14 @@
 Basic: the first day of the week, the members' default time zone, the lock date. Advanced:
 the name and description, and group two-factor authentication with its pre-flight, which
 tells a manager before the switch whether mail works and who would be locked out: active
-users who would need an emailed code but have no email.
+users who would need an emailed code but have no email. Beside it, the second factor the group
+requires (``security.own_factor_policy``) with its grace period, rolled out by
+``own_factor_rollout``; the pre-flight lists who has no own factor yet.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from flask import current_app
@@ -21,7 +23,10 @@ from timetracker.extensions import db
 from timetracker.mail import outbox, transport
 from timetracker.models import Group, OutboxMessage, Role, User, users_of
 from timetracker.rights import Right
+from timetracker.security.own_factor_policy import Policy, requires_own_factor
 from timetracker.security.second_factor import Factor, second_factor_for
+from timetracker.services import own_factor_rollout
+from timetracker.services.own_factor_rollout import Change
 
 TEST_MAIL = "test"
 
@@ -55,6 +60,17 @@ class AdvancedSettings:
     name: str
     description: str
     two_factor: bool
+    policy: Policy
+    grace_days: int  # 0 to own_factor_policy.GRACE_DAYS_MAX
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What saving the advanced settings did besides storing them."""
+
+    locked_out: list[User]  # left without a way in: 2FA switched on, and no email
+    own_factor: Change = Change.NONE
+    emailed: list[User] = field(default_factory=list)  # told about the own-factor policy
 
 
 @dataclass(frozen=True)
@@ -65,13 +81,20 @@ class Preflight:
     mail_server: str | None
     last_test_mail: OutboxMessage | None
     without_email: list[User]
+    without_own_factor: list[User]  # who would owe their own factor under the policy "own"
 
 
 def preflight(group: Group) -> Preflight:
     """Check mail and find the users who could not log in with group 2FA on."""
     config = current_app.config
     server = f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}" if config["MAIL_SERVER"] else None
-    return Preflight(transport.mail_mode(), server, last_test_mail(group), users_without_email(group))
+    return Preflight(
+        transport.mail_mode(),
+        server,
+        last_test_mail(group),
+        users_without_email(group),
+        own_factor_rollout.without_own_factor(group),
+    )
 
 
 def users_without_email(group: Group) -> list[User]:
@@ -94,9 +117,10 @@ def last_test_mail(group: Group) -> OutboxMessage | None:
     )
 
 
-def save(actor: User, group: Group, settings: AdvancedSettings, *, confirmed: bool) -> list[User]:
-    """Store the settings; return the users left without a way in when 2FA was switched on.
+def save(actor: User, group: Group, settings: AdvancedSettings, *, confirmed: bool, setup_link: str) -> Saved:
+    """Store the settings; say who is left without a way in, and how the own-factor policy changed.
 
+    :param setup_link: where the own-factor emails send members to set up their factor.
     :raise PermissionDenied: the actor lacks ``manage_advanced_settings`` in this group.
     :raise FieldError: 2FA would lock users out and ``confirmed`` is false.
     """
@@ -106,18 +130,27 @@ def save(actor: User, group: Group, settings: AdvancedSettings, *, confirmed: bo
     locked_out = users_without_email(group) if switching_on else []
     if locked_out and not confirmed:
         raise FieldError("confirm_no_email", messages.CONFIRM_NO_EMAIL)
-    changed = [
-        field for field in ("name", "description") if getattr(group, field) != getattr(settings, field)
-    ]
+    new = {
+        "name": settings.name,
+        "description": settings.description,
+        "second_factor_policy": settings.policy.value,
+        "own_factor_grace_days": settings.grace_days,
+    }
+    changed = [column for column, value in new.items() if getattr(group, column) != value]
     if changed:
         audit.record(Event.GROUP_SETTINGS_CHANGED, actor=actor, fields=changed)
     if settings.two_factor != group.two_factor_required:
         event = Event.GROUP_2FA_ON if settings.two_factor else Event.GROUP_2FA_OFF
         audit.record(event, actor=actor, without_email=[user.login for user in locked_out])
-    group.name, group.description = settings.name, settings.description
+    was_required, old_days = requires_own_factor(group), group.own_factor_grace_days
+    for column, value in new.items():
+        setattr(group, column, value)
     group.two_factor_required = settings.two_factor
+    change, emailed = own_factor_rollout.apply(
+        actor, group, was_required=was_required, old_days=old_days, setup_link=setup_link
+    )
     db.session.commit()
-    return locked_out
+    return Saved(locked_out, change, emailed)
 
 
 def send_test_mail(actor: User) -> OutboxMessage:

@@ -1,7 +1,9 @@
 """The members report: every user of a group with their two-factor state, for the page and the CSV.
 
 Rows are read with ``yield_per``, so a group of 100 000 users is streamed, never loaded whole.
-The two-factor state comes from the same rule as logins (``security.second_factor``).
+The two-factor state comes from the same rule as logins (``security.second_factor``), and
+the deadline to set up one's own factor from the group's policy (``security.own_factor_policy``):
+empty for members who owe nothing.
 """
 
 from __future__ import annotations
@@ -16,11 +18,22 @@ from sqlalchemy import exists, select
 from timetracker.extensions import db
 from timetracker.models import Authenticator, Group, Role, SecurityKey, User
 from timetracker.rights import Right
+from timetracker.security.own_factor_policy import deadline_for, owes_own_factor
 from timetracker.security.second_factor import Factor, factor_from
 from timetracker.services import csv_export
 
 ROWS_READ_AT_ONCE = 1000
-HEADER = ("Name", "Login", "Email", "Role", "Status", "Two-factor", "Last login (UTC)")
+HEADER = (
+    "Name",
+    "Login",
+    "Email",
+    "Role",
+    "Status",
+    "Two-factor",
+    "Last login (UTC)",
+    "Own factor due (UTC)",
+)
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 class TwoFactorState(StrEnum):
@@ -40,6 +53,7 @@ class Member:
     active: bool
     two_factor: TwoFactorState
     last_login_at: datetime | None
+    own_factor_due: datetime | None  # the deadline to set up one's own factor, for those who owe it
 
     @property
     def without_two_factor(self) -> bool:
@@ -60,6 +74,7 @@ def members(
             User.email,
             User.active,
             User.last_login_at,
+            User.created_at,
             Role.name,
             Role.rights,
             Authenticator.confirmed_at,
@@ -74,15 +89,17 @@ def members(
         query = query.where(User.email.is_(None))
     result = db.session.execute(query.execution_options(yield_per=ROWS_READ_AT_ONCE))
     try:
-        for name, login, email, active, last_login, role, rights, confirmed_at, has_key in result:
+        for name, login, email, active, last_login, created, role, rights, confirmed_at, has_key in result:
+            can_override = Right.OVERRIDE_2FA in rights
             factor = factor_from(
                 has_authenticator=confirmed_at is not None,
                 has_security_key=has_key,
                 group_requires=group.two_factor_required,
-                can_override=Right.OVERRIDE_2FA in rights,
+                can_override=can_override,
             )
-            state = _state(factor, email)
-            member = Member(name, login, email, role, active, state, last_login)
+            owes = owes_own_factor(group=group, has_own_factor=factor.is_own, can_override=can_override)
+            due = deadline_for(group, created) if owes else None
+            member = Member(name, login, email, role, active, _state(factor, email), last_login, due)
             if not without_two_factor or member.without_two_factor:
                 yield member
     finally:
@@ -105,7 +122,8 @@ def csv_lines(rows: Iterator[Member]) -> Iterator[str]:
 
 
 def _cells(member: Member) -> list[str]:
-    last_login = member.last_login_at.strftime("%Y-%m-%d %H:%M:%S") if member.last_login_at else ""
+    last_login = member.last_login_at.strftime(TIME_FORMAT) if member.last_login_at else ""
+    due = member.own_factor_due.strftime(TIME_FORMAT) if member.own_factor_due else ""
     return [
         member.name,
         member.login,
@@ -114,4 +132,5 @@ def _cells(member: Member) -> list[str]:
         "active" if member.active else "inactive",
         member.two_factor.value,
         last_login,
+        due,
     ]

@@ -18,7 +18,6 @@ from timetracker.errors import FieldError, PermissionDenied
 from timetracker.extensions import db
 from timetracker.mail import outbox
 from timetracker.models import Group, PendingLogin, Role, User
-from timetracker.models.user import new_session_token
 from timetracker.rights import (
     DEFAULT_ROLES,
     TOP_MANAGER_RANK,
@@ -27,6 +26,7 @@ from timetracker.rights import (
     may_edit_rights,
     may_manage,
 )
+from timetracker.security import sessions
 from timetracker.security.passwords import hash_password
 from timetracker.security.reauth import require_password
 
@@ -171,7 +171,8 @@ def _apply_details(target: User, details: UserDetails, role: Role) -> list[str]:
     target.role = role
     if target.active != details.active:
         target.active = details.active
-        target.session_token = new_session_token()
+        if not target.active:
+            sessions.end_others(target, "deactivated")
     if details.password:
         _store_password(target, details.password)
         changed.append("password")
@@ -238,9 +239,9 @@ def set_password(user: User, password: str, *, via: str, event: Event = Event.PA
 
 
 def _store_password(user: User, password: str) -> None:
-    """Store the new password; every session, API token and half-finished login of the old one ends."""
+    """Store the new password; every other session, API token and half-finished login of the old one ends."""
     user.password_hash = hash_password(password)
-    user.session_token = new_session_token()
+    sessions.end_others(user, "password changed")
     db.session.execute(delete(PendingLogin).where(PendingLogin.user_id == user.id))
 
 

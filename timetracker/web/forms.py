@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from timetracker import validation
@@ -14,6 +14,7 @@ APP_CODE = "Authentication code"
 RECOVERY_CODE = "Recovery code"
 EMAILED_CODE = "2FA code"
 CODE_MAX = 40
+KEY_ANSWER_MAX = 20_000  # a security key's answer as JSON: a few hundred bytes, a few kB with attestation
 CURRENT_PASSWORD = [InputRequired(), Length(max=validation.PASSWORD_MAX)]
 
 
@@ -42,3 +43,9 @@ class PasswordAgainForm(_Labelled):
     input_name = "password"
     password = PasswordField("Password", CURRENT_PASSWORD)
     submit = SubmitField()
+
+
+class SecurityKeyAnswerForm(FlaskForm):
+    """A security key's answer to a login's challenge, put in by static/js/security_key.js."""
+
+    credential = HiddenField(validators=[InputRequired(), Length(max=KEY_ANSWER_MAX)])
