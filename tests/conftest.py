@@ -113,13 +113,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out the PostgreSQL variants when there is no test PostgreSQL (the header says so)."""
-    if os.environ.get(DATABASE_URL_VARIABLE):
-        return
-    skipped = [item for item in items if item.get_closest_marker("postgresql")]
+    """Leave out the PostgreSQL variants when there is no test PostgreSQL (the header says so),
+    and always those of the browser walks: every step they take is tested on both databases
+    without a browser, and what they add (the pages in a real browser) does not depend on it."""
+    with_postgresql = bool(os.environ.get(DATABASE_URL_VARIABLE))
+    skipped = [
+        item for item in items if item.get_closest_marker("postgresql") and not _wanted(item, with_postgresql)
+    ]
     if skipped:
         config.hook.pytest_deselected(items=skipped)
-        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        items[:] = [item for item in items if item not in skipped]
+
+
+def _wanted(postgresql_variant: pytest.Item, with_postgresql: bool) -> bool:
+    return with_postgresql and not postgresql_variant.get_closest_marker("browser")
 
 
 @pytest.fixture(scope="session")

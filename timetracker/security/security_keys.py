@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from flask import current_app, session
 from sqlalchemy import and_, delete, or_, update
+from sqlalchemy.exc import IntegrityError
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -31,11 +32,13 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import (
+    decode_credential_public_key,
     options_to_json_dict,
     parse_authentication_credential_json,
     parse_client_data_json,
     parse_registration_credential_json,
 )
+from webauthn.helpers.decoded_public_key_to_cryptography import decoded_public_key_to_cryptography
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
@@ -106,8 +109,19 @@ def relying_party() -> RelyingParty:
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        return RelyingParty(host, f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
+        return RelyingParty(host, _origin(parts))
     raise SecurityKeysUnavailable(messages.CHECK_KEYS_IP_ADDRESS.format(host=host))
+
+
+def _origin(parts: SplitResult) -> str:
+    """Return the origin as a browser writes it: the host in lower case, no default port, no user."""
+    scheme, host = parts.scheme, parts.hostname
+    try:
+        port = parts.port
+    except ValueError:
+        raise SecurityKeysUnavailable(messages.CHECK_KEYS_NO_BASE_URL) from None
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
 
 
 def available() -> bool:
@@ -173,7 +187,8 @@ def add(user: User, name: str, credential: str) -> SecurityKey:
             expected_rp_id=party.id,
             expected_origin=party.origin,
         )
-    except _MALFORMED:
+        decoded_public_key_to_cryptography(decode_credential_public_key(verified.credential_public_key))
+    except (*_MALFORMED, KeyError):  # KeyError: a public key without its type; no key of it could sign
         raise KeyRefused(Refusal.NOT_VERIFIED) from None
     database.lock(user)  # one add of the user at a time: names are judged one after the other
     name = _valid_name(user, name)
@@ -191,6 +206,11 @@ def add(user: User, name: str, credential: str) -> SecurityKey:
         transports=",".join(transport.value for transport in parsed.response.transports or []),
     )
     db.session.add(key)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the unique credential id: a concurrent request of another user added it first
+        db.session.rollback()
+        raise KeyRefused(Refusal.ALREADY_ADDED) from None
     if not recovery_codes.remaining(user):
         codes = recovery_codes.generate()
         recovery_codes.replace(user, codes)
