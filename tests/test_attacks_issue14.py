@@ -6,11 +6,10 @@ import json
 from typing import Any
 from unittest import mock
 
-import cbor2
 import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from webauthn.helpers import encode_cbor
+from webauthn.helpers import encode_cbor, parse_cbor
 
 from tests.conftest import (
     API,
@@ -23,6 +22,7 @@ from tests.conftest import (
     audit_trail,
     edit_form,
     new_client,
+    reset_link,
     token_for,
 )
 from tests.test_own_factor_policy import log_in_with_code, require_own, settings, switch
@@ -53,7 +53,7 @@ def app(make_app: Any) -> Flask:
 
 def _with_public_key(credential: dict[str, Any], cose: Any) -> dict[str, Any]:
     """Return ``credential`` (a registration) with its attested public key replaced by ``cose``."""
-    attestation = cbor2.loads(from_b64url(credential["response"]["attestationObject"]))
+    attestation = parse_cbor(from_b64url(credential["response"]["attestationObject"]))
     auth_data = attestation["authData"]
     end = 55 + int.from_bytes(auth_data[53:55], "big")
     attestation["authData"] = auth_data[:end] + encode_cbor(cose)
@@ -95,10 +95,13 @@ def test_the_same_name_added_twice_at_once_stores_one_key(app: Flask, people: Pe
     assert stored_keys(app, people) == [("Same", 0)]
 
 
-def test_one_credential_for_two_users_at_once_is_stored_once(app: Flask, people: People) -> None:
+@pytest.mark.parametrize("logins", [("user", "manager"), ("user", "user")], ids=["two users", "one user"])
+def test_one_credential_added_twice_at_once_is_stored_once(
+    app: Flask, people: People, logins: tuple[str, str]
+) -> None:
     browsers = [new_client(app), new_client(app)]
     answers = []
-    for browser, login in zip(browsers, ("user", "manager"), strict=True):
+    for browser, login in zip(browsers, logins, strict=True):
         browser.login(login)
         options = open_add_page(browser)
         with mock.patch("tests.webauthn_device.secrets", mock.Mock(token_bytes=lambda _: b"c" * 16)):
@@ -108,7 +111,10 @@ def test_one_credential_for_two_users_at_once_is_stored_once(app: Flask, people:
         2,
         lambda index: (
             browsers[index]
-            .post(NEW, data={"csrf_token": tokens[index], "name": "Shared", "credential": answers[index]})
+            .post(
+                NEW,
+                data={"csrf_token": tokens[index], "name": f"Shared {index}", "credential": answers[index]},
+            )
             .status_code
         ),
     )
@@ -258,12 +264,31 @@ def test_a_user_agent_with_line_breaks_stays_in_the_alerts_body(
     client.forget_device()
     agent = "Evil/1.0\r\nBcc: thief@evil.example\r\nSubject: Reset now"
     response = client.submit(
-        "/login", {"login": "user", "password": PASSWORD}, environ_overrides={"HTTP_USER_AGENT": agent}
+        "/login",
+        {"login": "user", "password": PASSWORD},
+        environ_overrides={"HTTP_USER_AGENT": agent, "REMOTE_ADDR": "192.0.2.7"},
+        headers={"X-Forwarded-For": "198.51.100.66"},  # no proxy is trusted: a spoofed address
     )
     assert response.location == "/"
     message = next(m for m in smtp.wait_for(1) if m["Subject"] == "New sign-in to Time Tracker")
     assert message["Bcc"] is None and message["To"] == "jane@example.com"
     assert "thief@evil.example" not in message.as_string()
+    body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "192.0.2.7" in body and "198.51.100.66" not in body
+
+
+@pytest.mark.parametrize(
+    "url", ["/2fa/key", "/profile/security/sessions/logout-others", "/profile/security/keys/new"]
+)
+def test_the_new_forms_need_the_csrf_token(app: Flask, people: People, url: str) -> None:
+    with_key(app)
+    client = new_client(app)
+    if url == "/2fa/key":
+        key_page(client)
+    else:
+        client.login("manager")
+    response = client.post(url, data={"credential": "{}", "name": "x"})
+    assert response.status_code == 400, response.status_code
 
 
 @pytest.mark.parametrize(
@@ -438,6 +463,52 @@ def test_a_deeply_nested_api_body_is_refused(app: Flask, people: People) -> None
     with_key(app)
     api = app.test_client()
     pending = api_login(api, "user").json["pending"]  # type: ignore[index]
-    body = '{"pending": "%s", "credential": {"id": %s}}' % (pending, "[" * 100_000)
+    deep = "[" * 100_000
+    body = json.dumps({"pending": pending, "credential": {"id": 0}}).replace("0", deep)
     response = api.post(f"{API}/auth/2fa", data=body, content_type="application/json")
     assert response.status_code == 400, response.status_code
+    anyone = api.post(f"{API}/auth/login", data='{"login": ' + deep, content_type="application/json")
+    assert anyone.status_code == 400, anyone.status_code  # before any password: not a 500
+
+
+def test_registering_a_taken_login_does_not_log_in_as_its_owner(app: Flask, people: People) -> None:
+    with_key(app)
+    client = new_client(app)
+    form = {"group_name": "Mine", "manager_name": "Me", "login": "USER ", "password": PASSWORD}
+    response = client.submit("/register", {**form, "confirm": PASSWORD})
+    assert response.status_code == 200 and not logged_in(client)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(UserSession.id))) == 0
+
+
+def test_a_reset_link_sets_no_password_before_the_key(app: Flask, people: People, smtp: Any) -> None:
+    with_key(app)
+    thief = new_client(app)  # holds the mailbox, not the key
+    thief.submit("/password/forgot", {"identity": "user"})
+    link = reset_link(smtp, "jane@example.com").replace(ORIGIN, "")
+    token = link.rsplit("/", 1)[1]
+    new = {"new_password": "a brand new password 1", "confirm": "a brand new password 1"}
+    for url in (link, f"/password/reset/{token}/verify", f"/password/reset/{token}/recovery"):
+        thief.submit(url, {**new, "code": "000000"})
+    thief.submit(f"/password/reset/{token}/key", {**new, "credential": "{}"})
+    assert thief.submit(link, new).status_code == 200  # the key's page again
+    assert new_client(app).login("user", "a brand new password 1").location is None
+    assert new_client(app).login("user").location == "/2fa"
+
+
+def test_a_registration_answer_does_not_log_in(app: Flask, people: People) -> None:
+    with_key(app)
+    client = new_client(app)
+    options = options_on(key_page(client))
+    creation = {**options, "rp": {"id": "localhost"}, "user": {"id": b64url(b"u" * 32)}}
+    response = answer(client, SoftwareKey().create(creation, ORIGIN))  # webauthn.create, not .get
+    assert response.location == "/2fa" and not logged_in(client)
+
+
+def test_a_login_answer_does_not_register_a_key(app: Flask, client: BrowserClient, people: People) -> None:
+    key = with_key(app)
+    key_login(client, key)
+    options = open_add_page(client)
+    assertion = key.get(options, ORIGIN)  # webauthn.get over the registration's challenge
+    response = client.submit(NEW, {"name": "Other", "credential": json.dumps(assertion)})
+    assert response.status_code == 200 and stored_keys(app, people) == [("Blue key", 1)]

@@ -62,7 +62,8 @@ NAME_MAX = 100
 RP_NAME = "Time Tracker"
 BROWSER_TOKEN = "webauthn_browser"  # the session key of this browser's random ceremony token
 CREDENTIAL_ID_MAX = 1023
-_MALFORMED = (WebAuthnException, ValueError, TypeError)  # what a forged or garbled answer raises
+# What a forged or garbled answer raises (RecursionError: JSON nested deeper than its parser goes).
+_MALFORMED = (WebAuthnException, ValueError, TypeError, RecursionError)
 
 
 class SecurityKeysUnavailable(TimeTrackerError):

@@ -40,7 +40,10 @@ def client_address() -> str:
 def posted(name: str) -> str:
     """Return a posted text field, from a form or a JSON body ("" when absent or not usable text)."""
     if request.is_json:
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the JSON parser goes: the view refuses the body
+            body = None
         value = body.get(name) if isinstance(body, dict) else None
     else:
         value = request.form.get(name)
