@@ -79,7 +79,7 @@ def confirm(user: User, code: str) -> bool:
     enrollment.shown_codes_encrypted = enrollment.shown_codes_until = None
     recovery_codes.replace(user, codes)
     audit.record(Event.AUTHENTICATOR_ENABLED, actor=user)
-    _notify(user, messages.SUBJECT_2FA_ENABLED, "two_factor_enabled")
+    notify(user, messages.SUBJECT_2FA_ENABLED, "two_factor_enabled")
     db.session.commit()
     return True
 
@@ -93,7 +93,7 @@ def disable(user: User, password: str) -> None:
     _remove(user)
     sessions.end_others(user, "authenticator disabled")  # the sessions that gave its codes end with it
     audit.record(Event.AUTHENTICATOR_DISABLED, actor=user)
-    _notify(user, messages.SUBJECT_2FA_DISABLED, "two_factor_disabled")
+    notify(user, messages.SUBJECT_2FA_DISABLED, "two_factor_disabled")
     db.session.commit()
 
 
@@ -130,7 +130,7 @@ def reset(actor: User | None, user: User, actor_password: str | None = None) -> 
     user.security_keys.clear()
     sessions.end_others(user, "2FA reset")  # whoever holds the lost phone loses the sessions too
     audit.record(Event.AUTHENTICATOR_RESET, actor=actor, user=user, security_keys=keys)
-    _notify(user, messages.SUBJECT_2FA_RESET, "two_factor_reset", security_keys=keys)
+    notify(user, messages.SUBJECT_2FA_RESET, "two_factor_reset", security_keys=keys)
     db.session.commit()
     return True
 
@@ -151,14 +151,14 @@ def _still_shown(authenticator: Authenticator | SecurityKey) -> bool:
     return authenticator.shown_codes_encrypted is not None and until is not None and until > clock.now()
 
 
-def _notify(user: User, subject: str, template: str, **context: object) -> None:
-    """Email ``user`` about a change to their login, if they have an address."""
+def notify(user: User, subject: str, template: str, **context: object) -> None:
+    """Email ``user`` about a change to their login (their app, codes or keys), if they have an address."""
     if user.email:
         outbox.queue(template, user.email, subject, template, user_id=user.id, name=user.name, **context)
 
 
 def notify_recovery_code_used(user: User) -> None:
     """Tell ``user`` that a recovery code was used, and how many are left (the caller commits)."""
-    _notify(
+    notify(
         user, messages.SUBJECT_RECOVERY_CODE_USED, "recovery_code_used", left=recovery_codes.remaining(user)
     )

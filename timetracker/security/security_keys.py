@@ -52,7 +52,6 @@ from timetracker import audit, clock, database, messages
 from timetracker.audit import Event
 from timetracker.errors import FieldError, TimeTrackerError
 from timetracker.extensions import db
-from timetracker.mail import outbox
 from timetracker.models import PendingLogin, SecurityKey, User, WebAuthnChallenge
 from timetracker.security import authenticator, recovery_codes, sessions
 from timetracker.security.reauth import require_password
@@ -217,7 +216,7 @@ def add(user: User, name: str, credential: str) -> SecurityKey:
         recovery_codes.replace(user, codes)
         authenticator.show_codes(key, codes, authenticator.NEW_CODES_SHOWN_FOR)
     audit.record(Event.SECURITY_KEY_ADDED, actor=user, key=name)
-    _notify(user, messages.SUBJECT_KEY_ADDED, "security_key_added", key=name)
+    authenticator.notify(user, messages.SUBJECT_KEY_ADDED, "security_key_added", key=name)
     db.session.commit()
     return key
 
@@ -289,7 +288,7 @@ def remove(user: User, key: SecurityKey, password: str) -> bool:
         user.recovery_codes.clear()
     sessions.end_others(user, "security key removed")  # the sessions that gave this key end with it
     audit.record(Event.SECURITY_KEY_REMOVED, actor=user, key=name)
-    _notify(user, messages.SUBJECT_KEY_REMOVED, "security_key_removed", key=name)
+    authenticator.notify(user, messages.SUBJECT_KEY_REMOVED, "security_key_removed", key=name)
     db.session.commit()
     return True
 
@@ -415,9 +414,3 @@ def _descriptors(user: User) -> list[PublicKeyCredentialDescriptor]:
 
 def _timeout_ms() -> int:
     return int(CHALLENGE_LIFETIME.total_seconds() * 1000)
-
-
-def _notify(user: User, subject: str, template: str, **context: object) -> None:
-    """Email ``user`` about a change to their keys, if they have an address."""
-    if user.email:
-        outbox.queue(template, user.email, subject, template, user_id=user.id, name=user.name, **context)
